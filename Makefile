@@ -1,0 +1,32 @@
+# trial-monitor: `make run` starts the daemon, `make test` runs the whole suite from scratch.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test install check clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+	  || { echo "trial-monitor needs Python 3.11 or newer ($(PYTHON) is older)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,postgres]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## The daemon on the bundled watchlist.yaml, database under snapshots/ (Ctrl-C stops it).
+run: $(STAMP)
+	$(BIN)/trial-monitor run
+
+## One check, then exit.
+check: $(STAMP)
+	$(BIN)/trial-monitor check --verbose
+
+## The whole suite (installs what it needs first).
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

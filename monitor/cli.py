@@ -1,0 +1,251 @@
+"""The ``trial-monitor`` command: thin shells around the cycle, the store and the watchlist.
+
+Exit codes: 0 done (the registry answered); 1 the registry could not be reached or a test
+message failed; 2 bad input (watchlist, id, environment, database location) — always one
+clear line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, NoReturn
+
+import typer
+from sqlmodel import Session
+
+from monitor import __version__
+from monitor.core.model import Outcome
+from monitor.core.render import render_test_message, status_words
+from monitor.cycle import CycleReport, run_cycle, targets_of
+from monitor.delivery.notify import send
+from monitor.settings import Settings, SettingsError
+from monitor.store import repo
+from monitor.store.db import StoreError, open_engine
+from monitor.watchlist import (
+    Watchlist,
+    WatchlistError,
+    add_trials,
+    load_watchlist,
+    normalise_nct_id,
+    remove_trials,
+)
+
+app = typer.Typer(
+    name="trial-monitor",
+    help="Watch ClinicalTrials.gov records and get told when something that matters changes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"trial-monitor: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn every known bad-input error into one line and exit 2."""
+    try:
+        yield
+    except (WatchlistError, StoreError, SettingsError) as exc:
+        fail(str(exc))
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "apprise", "apscheduler", "stamina"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def load() -> tuple[Settings, Watchlist]:
+    settings = Settings.from_env()
+    return settings, load_watchlist(settings.watchlist_path)
+
+
+def valid_id(raw: str) -> str:
+    try:
+        return normalise_nct_id(raw)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def check(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say what happened to every trial.")] = False) -> None:
+    """Run one cycle (fetch, snapshot, diff, alert, deliver whatever is pending), then exit."""
+    setup_logging(verbose)
+    with user_errors():
+        settings, watchlist = load()
+        engine = open_engine(settings.database_url)
+        report = asyncio.run(run_cycle(settings, watchlist, engine, ignore_backoff=True))
+    print_report(report, verbose)
+    raise typer.Exit(report.exit_code)
+
+
+def print_report(report: CycleReport, verbose: bool, echo: Callable[[str], None] = typer.echo) -> None:
+    if report.outcome == "failed":
+        echo(f"Registry unavailable: {report.error}. Nothing was recorded; the next check tries again.")
+    elif report.outcome == "quiet":
+        echo(f"No registry refresh since the last check (data of {report.data_timestamp}); {report.requests} request.")
+    else:
+        counts = ", ".join(f"{report.count(o)} {o.value.replace('_', ' ')}" for o in Outcome if report.count(o))
+        echo(f"Checked {len(report.decisions)} trials against registry data of {report.data_timestamp}: "
+             f"{counts or 'nothing to do'} ({report.requests} requests).")
+    for decision in report.decisions:
+        if decision.outcome is Outcome.CHANGED:
+            first = decision.events[0].text if decision.events else ""
+            more = f" (+{len(decision.events) - 1} more)" if len(decision.events) > 1 else ""
+            echo(f"  {decision.nct_id} changed: {first}{more}")
+        elif decision.outcome is Outcome.NOT_FOUND:
+            echo(f"  {decision.nct_id} is not known to the registry (check the id)")
+        elif decision.outcome is Outcome.ERROR:
+            echo(f"  {decision.nct_id} skipped: {decision.note}")
+        elif verbose:
+            echo(f"  {decision.nct_id} {decision.outcome.value}")
+    d = report.delivery
+    if d.sent or d.failed or d.dropped:
+        echo(f"Deliveries: {d.sent} sent, {d.failed} failed (kept for retry), {d.dropped} dropped.")
+    for error in d.errors:
+        echo(f"  delivery failed: {error}")
+
+
+@app.command()
+def run() -> None:
+    """Run the daemon: a check at start, then every `interval`; reloads watchlist edits live."""
+    from monitor.daemon import run_daemon
+
+    setup_logging(False)
+    with user_errors():
+        settings, watchlist = load()
+        engine = open_engine(settings.database_url)
+    code = asyncio.run(run_daemon(settings, watchlist, engine))
+    raise typer.Exit(code)
+
+
+@app.command()
+def add(nct_ids: Annotated[list[str], typer.Argument(help="One or more NCT ids, e.g. NCT06764329.")]) -> None:
+    """Add trials to the watchlist (keeps its comments and layout)."""
+    ids = [valid_id(raw) for raw in nct_ids]
+    with user_errors():
+        settings = Settings.from_env()
+        load_watchlist(settings.watchlist_path)
+        for nct_id, added in add_trials(settings.watchlist_path, ids):
+            typer.echo(f"{nct_id} added" if added else f"{nct_id} is already watched")
+
+
+@app.command()
+def remove(nct_ids: Annotated[list[str], typer.Argument(help="One or more NCT ids.")]) -> None:
+    """Remove trials from the watchlist (its history stays in the database)."""
+    ids = [valid_id(raw) for raw in nct_ids]
+    with user_errors():
+        settings = Settings.from_env()
+        load_watchlist(settings.watchlist_path)
+        for nct_id, removed in remove_trials(settings.watchlist_path, ids):
+            typer.echo(f"{nct_id} removed" if removed else f"{nct_id} was not watched")
+
+
+@app.command("list")
+def list_trials() -> None:
+    """One line per tracked trial: id, status, last update posted, last checked."""
+    with user_errors():
+        settings, watchlist = load()
+        engine = open_engine(settings.database_url)
+        with Session(engine) as session:
+            trials = repo.trials_by_id(session, watchlist.nct_ids)
+            counts = repo.delivery_counts(session)
+            failing = repo.failing_deliveries(session)
+    labels = {t.nct_id: t.label for t in watchlist.trials}
+    for nct_id in watchlist.nct_ids:
+        trial = trials.get(nct_id)
+        if trial is None or (trial.snapshot_hash is None and trial.missing_since is None):
+            typer.echo(f"{nct_id}  (awaiting its first check)")
+            continue
+        if trial.missing_since is not None:
+            status = f"not found in the registry since {trial.missing_since:%Y-%m-%d}"
+        else:
+            status = status_words(trial.overall_status)
+        checked = f"{trial.last_checked_at:%Y-%m-%d %H:%M} UTC" if trial.last_checked_at else "never"
+        label = labels.get(nct_id) or trial.title or ""
+        typer.echo(f"{nct_id}  {status:<24}  updated {trial.last_update_posted or '—':<10}  "
+                   f"checked {checked}  {label[:60]}")
+    if counts.get("pending"):
+        typer.echo(f"{counts['pending']} deliveries pending" + (f", {len(failing)} failing:" if failing else "."))
+        for delivery in failing[:5]:
+            typer.echo(f"  {delivery.target_masked}: {delivery.attempts} attempts, last error: {delivery.last_error}")
+
+
+@app.command()
+def history(nct_id: Annotated[str, typer.Argument(help="The trial's NCT id.")]) -> None:
+    """The dated changes recorded for a trial, newest first."""
+    nct_id = valid_id(nct_id)
+    with user_errors():
+        settings = Settings.from_env()
+        engine = open_engine(settings.database_url)
+        with Session(engine) as session:
+            events = repo.history(session, nct_id)
+            trial = repo.trials_by_id(session, [nct_id]).get(nct_id)
+    if trial is None:
+        typer.echo(f"{nct_id} has no recorded history (is it in the watchlist, and has a check run?)")
+        return
+    for event in events:
+        typer.echo(f"{event.detected_at:%Y-%m-%d}  {event.text}")
+    if trial.baseline_at:
+        typer.echo(f"{trial.baseline_at:%Y-%m-%d}  First checked (baseline recorded)")
+
+
+@app.command("notify-test")
+def notify_test() -> None:
+    """Send a test message to every target and say which failed."""
+    setup_logging(False)
+    with user_errors():
+        settings, watchlist = load()
+    targets = targets_of(watchlist)
+
+    async def send_all() -> list[tuple[str, bool, str]]:
+        message = render_test_message()
+        results = await asyncio.gather(*(send(t, message, timeout=settings.delivery_timeout) for t in targets))
+        return [(t.masked, r.ok, r.error) for t, r in zip(targets, results, strict=True)]
+
+    failed = 0
+    for masked, ok, error in asyncio.run(send_all()):
+        typer.echo(f"ok      {masked}" if ok else f"FAILED  {error}")
+        failed += not ok
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def health() -> None:
+    """Exit 0 when the daemon is making progress (used by the container's HEALTHCHECK)."""
+    from monitor.daemon import health_problem
+
+    with user_errors():
+        settings = Settings.from_env()
+    problem = health_problem(settings)
+    if problem:
+        fail(problem, 1)
+    typer.echo("healthy")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(f"trial-monitor {__version__}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,71 @@
+"""The whole verdict on one trial in one cycle, as a value (urlwatch's worker.py, kept pure).
+
+    not in the answer       -> not_found (a message the first time only)
+    unreadable record       -> error     (nothing stored; reported, the others go on)
+    no earlier snapshot     -> baseline  (stored, nothing sent)
+    same fingerprint        -> unchanged
+    compared fields differ  -> changed   (stored; a message when a change is worth pushing)
+    other fields differ     -> unchanged (the new snapshot is stored silently)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.core.diff import compare
+from monitor.core.model import Decision, Level, Outcome
+from monitor.core.record import RecordShapeError, fingerprint, view_of
+from monitor.core.render import render_change, render_not_found
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A fetched record, read into its view (or the reason it could not be read)."""
+
+    view: dict[str, Any] | None
+    fingerprint: str | None
+    problem: str | None = None
+
+
+def read_record(study: dict[str, Any]) -> Reading:
+    try:
+        view = view_of(study)
+    except RecordShapeError as exc:
+        return Reading(None, None, str(exc))
+    return Reading(view, fingerprint(view))
+
+
+def decide(
+    nct_id: str,
+    reading: Reading | None,
+    *,
+    previous_fingerprint: str | None,
+    previous_view: dict[str, Any] | None,
+    compare_groups: Sequence[str],
+    missing_reported: bool = False,
+) -> Decision:
+    """Decide what one trial's cycle means. ``previous_view`` is needed only when fingerprints differ."""
+    if reading is None:
+        message = None if missing_reported else render_not_found(nct_id)
+        return Decision(nct_id, Outcome.NOT_FOUND, message=message, note="not in the registry")
+    if reading.view is None or reading.fingerprint is None:
+        return Decision(nct_id, Outcome.ERROR, note=reading.problem or "unreadable record")
+    stored = Decision(nct_id, Outcome.UNCHANGED, reading.fingerprint, reading.view)
+    if previous_fingerprint is None:
+        return _with(stored, Outcome.BASELINE, note="baseline recorded")
+    if previous_fingerprint == reading.fingerprint:
+        return stored
+    if previous_view is None or previous_view.get("v") != reading.view.get("v"):
+        return _with(stored, Outcome.BASELINE, note="re-baselined (record view format changed)")
+    events = tuple(compare(previous_view, reading.view, compare_groups))
+    if not events:
+        return stored
+    pushed = [e for e in events if e.level is not Level.INFO]
+    message = render_change(reading.view, pushed) if pushed else None
+    return Decision(nct_id, Outcome.CHANGED, reading.fingerprint, reading.view, events, message)
+
+
+def _with(decision: Decision, outcome: Outcome, *, note: str) -> Decision:
+    return Decision(decision.nct_id, outcome, decision.fingerprint, decision.view, note=note)

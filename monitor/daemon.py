@@ -1,0 +1,207 @@
+"""The daemon: APScheduler around the cycle, live watchlist reloads, a heartbeat, clean stops.
+
+Jobs: ``check`` (at start, then every ``interval``), ``watchlist`` (every 2 s: picks up edits;
+a bad edit is reported once and the last good watchlist stays in force), ``deliveries``
+(every 30 s: retries failed deliveries on their backoff) and ``heartbeat`` (every 10 s: what
+``trial-monitor health`` reads). SIGTERM/SIGINT abandon an in-flight check safely (every
+write is one transaction) and exit 0 within a few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import signal
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
+
+from monitor.cycle import run_cycle, targets_of
+from monitor.delivery.outbox import deliver_due
+from monitor.settings import Settings
+from monitor.store.db import cycle_lock
+from monitor.watchlist import Watchlist, WatchlistError, load_watchlist
+
+log = logging.getLogger("monitor.daemon")
+
+HEARTBEAT_EVERY = 10  # seconds
+STALE_HEARTBEAT = 60  # seconds without a beat: the scheduler has stopped
+LONGEST_CHECK = timedelta(minutes=30)
+STOP_GRACE = 5.0  # seconds an in-flight check gets to finish on SIGTERM
+
+
+@dataclass
+class Heartbeat:
+    interval: int
+    check_started_at: str | None = None
+    check_finished_at: str | None = None
+    last_outcome: str | None = None
+
+
+class Daemon:
+    def __init__(self, settings: Settings, watchlist: Watchlist, engine: Engine) -> None:
+        self.settings, self.watchlist, self.engine = settings, watchlist, engine
+        self.scheduler = AsyncIOScheduler(
+            timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+        )
+        self.stopping = asyncio.Event()
+        self.beat = Heartbeat(interval=watchlist.interval_seconds)
+        self._check_task: asyncio.Task[None] | None = None
+        self._file_state = _file_state(watchlist.path)
+        self._reported_bad: str | None = None
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
+        now = datetime.now(timezone.utc)
+        self.scheduler.add_job(self.check, IntervalTrigger(seconds=self.watchlist.interval_seconds),
+                               id="check", next_run_time=now)
+        self.scheduler.add_job(self.reload_watchlist, IntervalTrigger(seconds=2), id="watchlist")
+        self.scheduler.add_job(self.retry_deliveries, IntervalTrigger(seconds=30), id="deliveries")
+        self.scheduler.add_job(self.heartbeat, IntervalTrigger(seconds=HEARTBEAT_EVERY), id="heartbeat",
+                               next_run_time=now)
+        self.scheduler.start()
+        log.info("trial-monitor running: %d trials, every %s, alerts to %s", len(self.watchlist.nct_ids),
+                 _words(self.watchlist.interval_seconds), ", ".join(t.masked for t in targets_of(self.watchlist)))
+        await self.stopping.wait()
+        log.info("stopping")
+        self.scheduler.pause()
+        task = self._check_task
+        if task is not None and not task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(task), STOP_GRACE)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                log.info("in-flight check abandoned; nothing half-written (each write is one transaction)")
+        self.scheduler.shutdown(wait=False)
+        _remove(self.settings.heartbeat_path)
+        log.info("stopped")
+        return 0
+
+    async def check(self) -> None:
+        from monitor.cli import print_report
+
+        self._check_task = asyncio.current_task()
+        self.beat.check_started_at = _iso(datetime.now(timezone.utc))
+        self.heartbeat()
+        try:
+            report = await run_cycle(self.settings, self.watchlist, self.engine, ignore_backoff=False)
+            print_report(report, verbose=False, echo=log.info)
+            self.beat.last_outcome = report.outcome
+        except asyncio.CancelledError:
+            self.beat.last_outcome = "abandoned"
+        except Exception as exc:  # the daemon must survive anything one check meets
+            log.error("check failed: %s: %s", type(exc).__name__, exc)
+            self.beat.last_outcome = "crashed"
+        finally:
+            self._check_task = None
+            self.beat.check_finished_at = _iso(datetime.now(timezone.utc))
+            self.heartbeat()
+
+    async def reload_watchlist(self) -> None:
+        state = _file_state(self.watchlist.path)
+        if state == self._file_state:
+            return
+        self._file_state = state
+        try:
+            new = load_watchlist(self.watchlist.path)
+        except WatchlistError as exc:
+            if str(exc) != self._reported_bad:
+                log.error("%s — keeping the last good watchlist", exc)
+                self._reported_bad = str(exc)
+            return
+        self._reported_bad = None
+        old, self.watchlist = self.watchlist, new
+        added = [i for i in new.nct_ids if i not in old.nct_ids]
+        removed = [i for i in old.nct_ids if i not in new.nct_ids]
+        log.info("watchlist reloaded: %d trials (%d added, %d removed)", len(new.nct_ids), len(added), len(removed))
+        if new.interval_seconds != old.interval_seconds:
+            self.beat.interval = new.interval_seconds
+            self.scheduler.reschedule_job("check", trigger=IntervalTrigger(seconds=new.interval_seconds))
+            log.info("checking every %s from now on", _words(new.interval_seconds))
+        if added:  # new trials get their baseline now rather than at the next interval
+            self.scheduler.modify_job("check", next_run_time=datetime.now(timezone.utc))
+
+    async def retry_deliveries(self) -> None:
+        async with cycle_lock(self.engine, wait=False) as held:
+            if not held:
+                return
+            report = await deliver_due(self.engine, targets_of(self.watchlist), self.settings.now(),
+                                       ignore_backoff=False, timeout=self.settings.delivery_timeout)
+        if report.sent:
+            log.info("delivered %d pending alert(s)", report.sent)
+
+    def heartbeat(self) -> None:
+        data = {"pid": os.getpid(), "beat_at": _iso(datetime.now(timezone.utc)), **self.beat.__dict__}
+        path = self.settings.heartbeat_path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(json.dumps(data))
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("cannot write the heartbeat %s: %s", path, exc.strerror)
+
+
+async def run_daemon(settings: Settings, watchlist: Watchlist, engine: Engine) -> int:
+    return await Daemon(settings, watchlist, engine).run()
+
+
+def health_problem(settings: Settings, now: datetime | None = None) -> str:
+    """Why the daemon is not making progress, or "" when it is."""
+    now = now or datetime.now(timezone.utc)
+    try:
+        beat = json.loads(settings.heartbeat_path.read_text())
+        beat_at = datetime.fromisoformat(beat["beat_at"])
+        interval = int(beat["interval"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"no heartbeat at {settings.heartbeat_path} (is the daemon running?)"
+    if (now - beat_at).total_seconds() > STALE_HEARTBEAT:
+        return f"the scheduler has stalled: last heartbeat {int((now - beat_at).total_seconds())} s ago"
+    started = _parse(beat.get("check_started_at"))
+    finished = _parse(beat.get("check_finished_at"))
+    if started and (not finished or finished < started) and now - started > LONGEST_CHECK:
+        return f"a check has been running since {started:%Y-%m-%d %H:%M} UTC"
+    if finished and now - finished > timedelta(seconds=2 * interval) + timedelta(minutes=10):
+        return f"no check has finished since {finished:%Y-%m-%d %H:%M} UTC"
+    return ""
+
+
+def _file_state(path: Path) -> tuple[int, int, str] | None:
+    try:
+        data = path.read_bytes()
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, hashlib.sha256(data).hexdigest())
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _parse(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def _words(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0 and seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

@@ -1,0 +1,1 @@
+"""The delivery edge: the apprise adapter and the outbox worker."""

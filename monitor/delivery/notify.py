@@ -1,0 +1,82 @@
+"""Sending one message to one target through apprise, or to the daemon's output.
+
+Each send uses a fresh ``Apprise`` object (no email rate-limit sleep between targets), a
+per-target time limit, and reports failures in words that carry no secret: apprise's own
+log lines are screened, and targets are only ever named by their masked form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from dataclasses import dataclass
+from typing import Protocol, TextIO
+
+import apprise
+
+from monitor.core.model import Message
+
+CONSOLE_KEY = "console"
+
+# apprise logs full URLs (passwords included) at TRACE and header values at DEBUG: keep it quiet.
+logging.getLogger("apprise").setLevel(logging.WARNING)
+
+
+class TargetLike(Protocol):
+    url: str
+    masked: str
+    key: str
+    config_path: str | None
+
+
+@dataclass(frozen=True)
+class ConsoleTarget:
+    """The target used when the watchlist names none: alerts go to the daemon's output."""
+
+    url: str = "console://"
+    masked: str = "the daemon's output"
+    key: str = CONSOLE_KEY
+    config_path: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    error: str = ""
+
+
+async def send(target: TargetLike, message: Message, *, timeout: float, out: TextIO | None = None) -> SendResult:
+    """Deliver ``message`` to ``target``; never raises for a delivery failure."""
+    if target.key == CONSOLE_KEY:
+        stream = out or sys.stdout
+        stream.write(f"\n{message.title}\n{'=' * min(len(message.title), 78)}\n{message.body}\n\n")
+        stream.flush()
+        return SendResult(True)
+    notifier = apprise.Apprise()
+    if target.config_path:
+        config = apprise.AppriseConfig()
+        config.add(target.config_path)
+        notifier.add(config)
+    elif not notifier.add(target.url):
+        return SendResult(False, f"{target.masked}: not a URL any notification service understands")
+    for service in notifier:
+        service.request_rate_per_sec = 0  # no 5.5 s email throttle: one message per Apprise object
+    try:
+        result = await asyncio.wait_for(
+            notifier.async_notify(title=message.title, body=message.body, body_format=apprise.NotifyFormat.MARKDOWN),
+            timeout=timeout,
+        )
+    except TimeoutError:
+        return SendResult(False, f"{target.masked}: no answer within {timeout:g} s")
+    if bool(result):
+        return SendResult(True)
+    return SendResult(False, f"{target.masked}: {_reason(result)}")
+
+
+def _reason(result: object) -> str:
+    """The last warning apprise logged for this call, with anything URL-like removed."""
+    lines = [getattr(entry, "message", "") for entry in getattr(result, "logs", lambda: [])()]
+    lines = [line for line in lines if line and "://" not in line]
+    status = getattr(getattr(result, "status", None), "name", "FAILURE").lower()
+    return lines[-1].strip() if lines else f"delivery {status}"

@@ -1,0 +1,222 @@
+"""ClinicalTrials.gov API v2 client: ``/version``, batched ``/studies?filter.ids=…``, paging.
+
+Polite by construction: at most one request in flight, a pause between requests (the
+registry's robots.txt asks for one second), retries with exponential backoff and jitter on
+429 (honouring ``Retry-After``), 5xx, timeouts, dropped connections and unreadable bodies,
+through stamina. A request that still fails raises :class:`RegistryUnavailable`; callers
+then record nothing, so a failed fetch can never look like a change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import orjson
+import stamina
+
+from monitor import __version__
+
+log = logging.getLogger(__name__)
+
+# What a study fetch asks for: everything we compare, not the (large) results section itself.
+STUDY_FIELDS = "ProtocolSection|DerivedSection|HasResults"
+MAX_IDS_PER_REQUEST = 500  # AACT sends 500 per request in production
+MAX_QUERY_CHARS = 7_500  # keep URLs under ~8 KB
+PAGE_SIZE = 1000  # the registry's maximum
+MAX_BODY_BYTES = 256 * 1024 * 1024  # registry answers are untrusted: bounded
+MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is capped (the retry budget still applies)
+
+
+class RegistryUnavailable(Exception):
+    """The registry could not be reached, or answered garbage, after every retry."""
+
+
+class _Transient(Exception):
+    """A failure worth retrying; ``retry_after`` is the server's requested wait, if any."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class RegistryVersion:
+    api_version: str
+    data_timestamp: str  # UTC, "yyyy-MM-ddTHH:mm:ss": moves when the registry refreshes
+
+
+def id_batches(ids: Sequence[str], max_ids: int = MAX_IDS_PER_REQUEST) -> Iterator[list[str]]:
+    """Split ids into batches that keep the request URL under ~8 KB."""
+    batch: list[str] = []
+    length = 0
+    for nct_id in ids:
+        if batch and (len(batch) >= max_ids or length + len(nct_id) + 3 > MAX_QUERY_CHARS):
+            yield batch
+            batch, length = [], 0
+        batch.append(nct_id)
+        length += len(nct_id) + 3  # "%7C" between ids once encoded
+    if batch:
+        yield batch
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _should_retry(exc: Exception) -> bool | float:
+    """stamina hook: retry transient failures; a float is the wait the server asked for."""
+    if isinstance(exc, _Transient):
+        return exc.retry_after if exc.retry_after is not None else True
+    return isinstance(exc, httpx.TransportError)
+
+
+class RegistryClient:
+    """One registry conversation (use as ``async with``); counts every request it sends."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        pause: float = 1.0,
+        timeout: float = 30.0,
+        attempts: int = 5,
+        budget: float = 90.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.pause = pause
+        self.attempts = max(1, attempts)
+        self.budget = budget
+        self.requests = 0
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self._lock = asyncio.Lock()
+        self._last_request_end = 0.0
+        self._http: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> RegistryClient:
+        self._http = httpx.AsyncClient(
+            timeout=self._timeout,
+            follow_redirects=False,
+            headers={"User-Agent": f"trial-monitor/{__version__}", "Accept": "application/json"},
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def version(self) -> RegistryVersion:
+        data = await self._get_json("/version", {})
+        if not isinstance(data, dict) or not isinstance(data.get("dataTimestamp"), str):
+            raise RegistryUnavailable("the registry's /version answer has no dataTimestamp")
+        return RegistryVersion(str(data.get("apiVersion", "")), data["dataTimestamp"])
+
+    async def studies_by_id(self, ids: Sequence[str]) -> AsyncIterator[list[dict[str, Any]]]:
+        """Yield the studies for ``ids``, one list per page, following ``nextPageToken``.
+
+        The ids must already be valid (one malformed id makes the registry reject a batch).
+        Every page of every batch must arrive, or :class:`RegistryUnavailable` is raised.
+        """
+        for batch in id_batches(ids):
+            params = {"filter.ids": "|".join(batch), "fields": STUDY_FIELDS, "pageSize": str(PAGE_SIZE)}
+            async for page in self._pages("/studies", params, max_pages=len(batch) + 5):
+                yield page
+
+    async def _pages(
+        self, path: str, params: dict[str, str], *, max_pages: int
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        token: str | None = None
+        for _ in range(max_pages):
+            data = await self._get_json(path, params | ({"pageToken": token} if token else {}))
+            studies = data.get("studies") if isinstance(data, dict) else None
+            if not isinstance(studies, list) or not all(isinstance(s, dict) for s in studies):
+                raise RegistryUnavailable(f"the registry's {path} answer has no list of studies")
+            yield studies
+            token = data.get("nextPageToken")
+            if not token:
+                return
+            if not isinstance(token, str):
+                raise RegistryUnavailable(f"the registry's {path} answer has a malformed page token")
+        raise RegistryUnavailable(f"the registry kept paging {path} past {max_pages} pages")
+
+    async def _get_json(self, path: str, params: dict[str, str]) -> Any:
+        try:
+            async for attempt in stamina.retry_context(
+                on=_should_retry,
+                attempts=self.attempts,
+                timeout=self.budget,
+                wait_initial=1.0,
+                wait_max=30.0,
+                wait_jitter=1.0,
+            ):
+                with attempt:
+                    return await self._send(path, params)
+        except (_Transient, httpx.TransportError) as exc:
+            raise RegistryUnavailable(_describe(exc, path)) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send(self, path: str, params: dict[str, str]) -> Any:
+        assert self._http is not None, "use RegistryClient as an async context manager"
+        url = f"{self.base_url}{path}"
+        async with self._lock:  # at most one request in flight
+            wait = self._last_request_end + self.pause - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self.requests += 1
+            log.debug("GET %s?%s", url, urlencode(params)[:300])
+            try:
+                async with self._http.stream("GET", url, params=params) as response:
+                    body = await _read_bounded(response)
+            finally:
+                self._last_request_end = time.monotonic()
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _Transient(
+                f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
+            )
+        if response.status_code != 200:
+            detail = body[:200].decode("utf-8", "replace").strip()
+            raise RegistryUnavailable(f"the registry refused {path} (HTTP {response.status_code}: {detail})")
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise _Transient("an unreadable (truncated or non-JSON) body") from None
+
+
+async def _read_bounded(response: httpx.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise RegistryUnavailable(f"the registry's answer exceeds {MAX_BODY_BYTES // 2**20} MiB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _describe(exc: BaseException, path: str) -> str:
+    kind = {
+        httpx.ConnectError: "could not connect",
+        httpx.ConnectTimeout: "connection timed out",
+        httpx.ReadTimeout: "no answer in time",
+        httpx.RemoteProtocolError: "the connection dropped mid-answer",
+        httpx.ReadError: "the connection was reset",
+    }.get(type(exc), str(exc) or type(exc).__name__)
+    return f"the registry did not answer {path} after retries: {kind}"

@@ -1,0 +1,71 @@
+"""Where things live and how the shells behave, read once from the environment (``MONITOR_*``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2"
+DEFAULT_DATABASE_URL = "sqlite:///snapshots/monitor.db"
+
+
+class SettingsError(ValueError):
+    """A bad environment variable: reported in one line, exit 2."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    watchlist_path: Path
+    database_url: str
+    ctgov_url: str
+    now_override: datetime | None = None
+    heartbeat_path: Path = Path("snapshots/heartbeat.json")
+    http_timeout: float = 30.0  # seconds for one registry request (connect, read)
+    retry_attempts: int = 5  # per registry request
+    retry_budget: float = 90.0  # seconds of retrying per registry request, at most
+    delivery_timeout: float = 20.0  # seconds per notification target
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            watchlist_path=Path(env.get("MONITOR_WATCHLIST") or "watchlist.yaml"),
+            database_url=env.get("MONITOR_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            ctgov_url=(env.get("MONITOR_CTGOV_URL") or DEFAULT_CTGOV_URL).rstrip("/"),
+            now_override=_parse_now(env.get("MONITOR_NOW")),
+            heartbeat_path=Path(env.get("MONITOR_HEARTBEAT") or "snapshots/heartbeat.json"),
+            http_timeout=_number(env, "MONITOR_HTTP_TIMEOUT", 30.0),
+            retry_attempts=int(_number(env, "MONITOR_RETRY_ATTEMPTS", 5)),
+            retry_budget=_number(env, "MONITOR_RETRY_BUDGET", 90.0),
+            delivery_timeout=_number(env, "MONITOR_DELIVERY_TIMEOUT", 20.0),
+        )
+
+    def now(self) -> datetime:
+        """The current time, or ``MONITOR_NOW`` when set (tests and replays)."""
+        return self.now_override or datetime.now(timezone.utc)
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+    if value < 0:
+        raise SettingsError(f"{name}={raw!r} must not be negative")
+    return value
+
+
+def _parse_now(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise SettingsError(f"MONITOR_NOW={raw!r} is not an ISO date-time (e.g. 2027-03-01T07:00:00Z)") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

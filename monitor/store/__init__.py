@@ -1,0 +1,1 @@
+"""The database edge: tables, opening, the cycle lock and the queries; no decisions."""

@@ -1,0 +1,219 @@
+"""The few queries the cycle and the commands need; each write is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from monitor.core.model import Decision, Outcome
+from monitor.store.tables import Alert, ChangeRecord, Cycle, Delivery, Snapshot, Trial
+
+RETRY_BACKOFF_MAX = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class TargetRef:
+    """How the outbox names a target: a hash and a masked form, never the URL."""
+
+    key: str
+    masked: str
+
+
+def ensure_trials(session: Session, nct_ids: Iterable[str], now: datetime) -> dict[str, Trial]:
+    """The Trial rows for these ids, creating the missing ones."""
+    ids = list(dict.fromkeys(nct_ids))
+    trials = {t.nct_id: t for t in session.exec(select(Trial).where(col(Trial.nct_id).in_(ids)))}
+    for nct_id in ids:
+        if nct_id not in trials:
+            trials[nct_id] = Trial(nct_id=nct_id, added_at=now)
+            session.add(trials[nct_id])
+    session.commit()
+    return trials
+
+
+def snapshot_views(session: Session, hashes: Iterable[str]) -> dict[str, dict]:
+    wanted = [h for h in set(hashes) if h]
+    if not wanted:
+        return {}
+    rows = session.exec(select(Snapshot).where(col(Snapshot.hash).in_(wanted)))
+    return {row.hash: row.view for row in rows}
+
+
+def last_good_data_timestamp(session: Session) -> str | None:
+    """The registry data timestamp of the last cycle that fetched everything it had to."""
+    statement = (
+        select(Cycle.data_timestamp)
+        .where(col(Cycle.outcome).in_(["checked", "quiet"]))
+        .order_by(col(Cycle.id).desc())
+        .limit(1)
+    )
+    return session.exec(statement).first()
+
+
+def start_cycle(session: Session, now: datetime) -> int:
+    cycle = Cycle(started_at=now)
+    session.add(cycle)
+    session.commit()
+    assert cycle.id is not None
+    return cycle.id
+
+
+def finish_cycle(
+    session: Session, cycle_id: int, *, outcome: str, now: datetime, data_timestamp: str | None, requests: int, note: str = ""
+) -> None:
+    cycle = session.get(Cycle, cycle_id)
+    assert cycle is not None
+    cycle.outcome, cycle.finished_at, cycle.data_timestamp = outcome, now, data_timestamp
+    cycle.requests, cycle.note = requests, note or None
+    session.add(cycle)
+    session.commit()
+
+
+def record_decision(
+    session: Session,
+    trial: Trial,
+    decision: Decision,
+    *,
+    targets: Sequence[TargetRef],
+    now: datetime,
+    cycle_id: int,
+) -> None:
+    """Store one decision in one transaction: snapshot, trial state, events, alert, deliveries."""
+    outcome = decision.outcome
+    if outcome is Outcome.ERROR:
+        trial.last_error = decision.note
+    elif outcome is Outcome.NOT_FOUND:
+        trial.last_checked_at = now
+        trial.missing_since = trial.missing_since or now
+    else:
+        _store_view(session, trial, decision, now)
+    if decision.events or decision.message:
+        alert_id = _add_alert(session, decision, targets, now, cycle_id) if decision.message else None
+        for event in decision.events:
+            session.add(
+                ChangeRecord(
+                    nct_id=trial.nct_id, alert_id=alert_id, kind=event.kind, level=event.level.value,
+                    field=event.field, old=event.old, new=event.new, text=event.text, detected_at=now,
+                    registry_date=trial.last_update_posted,
+                )
+            )
+    session.add(trial)
+    session.commit()
+
+
+def _store_view(session: Session, trial: Trial, decision: Decision, now: datetime) -> None:
+    assert decision.view is not None and decision.fingerprint is not None
+    if trial.snapshot_hash != decision.fingerprint and session.get(Snapshot, decision.fingerprint) is None:
+        session.add(Snapshot(hash=decision.fingerprint, nct_id=trial.nct_id, view=decision.view, first_seen_at=now))
+    view = decision.view
+    trial.snapshot_hash = decision.fingerprint
+    trial.title = view.get("title")
+    trial.overall_status = (view.get("status") or {}).get("overall")
+    trial.last_update_posted = view.get("updated")
+    trial.last_checked_at = now
+    trial.missing_since = None
+    trial.last_error = None
+    if decision.outcome is Outcome.BASELINE:
+        trial.baseline_at = trial.baseline_at or now
+    if decision.outcome is Outcome.CHANGED:
+        trial.last_changed_at = now
+
+
+def _add_alert(
+    session: Session, decision: Decision, targets: Sequence[TargetRef], now: datetime, cycle_id: int
+) -> int:
+    assert decision.message is not None
+    kind = "not_found" if decision.outcome is Outcome.NOT_FOUND else "change"
+    alert = Alert(
+        nct_id=decision.nct_id, kind=kind, title=decision.message.title, body=decision.message.body,
+        created_at=now, cycle_id=cycle_id,
+    )
+    session.add(alert)
+    session.flush()
+    assert alert.id is not None
+    if decision.outcome is Outcome.NOT_FOUND:
+        session.add(
+            ChangeRecord(
+                nct_id=decision.nct_id, alert_id=alert.id, kind="not_found", level="medium", field="record",
+                old=None, new=None, text="Not found in the registry", detected_at=now,
+            )
+        )
+    for target in targets:
+        session.add(
+            Delivery(alert_id=alert.id, target_key=target.key, target_masked=target.masked, next_attempt_at=now)
+        )
+    return alert.id
+
+
+# --- the outbox -------------------------------------------------------------------------------
+
+
+def due_deliveries(session: Session, now: datetime, *, ignore_backoff: bool) -> list[tuple[Delivery, Alert]]:
+    """Pending deliveries, oldest alert first (all of them when ``ignore_backoff``)."""
+    statement = (
+        select(Delivery, Alert)
+        .join(Alert, col(Alert.id) == col(Delivery.alert_id))
+        .where(Delivery.state == "pending")
+        .order_by(col(Alert.id), col(Delivery.id))
+    )
+    if not ignore_backoff:
+        statement = statement.where(col(Delivery.next_attempt_at) <= now)
+    return list(session.exec(statement).all())
+
+
+def mark_delivered(session: Session, delivery_id: int, now: datetime) -> None:
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is not None and delivery.state == "pending":
+        delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
+        delivery.attempts += 1
+        session.add(delivery)
+        session.commit()
+
+
+def mark_failed(session: Session, delivery_id: int, now: datetime, error: str, *, drop: bool = False) -> None:
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None or delivery.state != "pending":
+        return
+    delivery.attempts += 1
+    delivery.last_error = error[:500]
+    if drop:
+        delivery.state = "dropped"
+    else:
+        backoff = min(timedelta(seconds=30 * 2 ** (delivery.attempts - 1)), RETRY_BACKOFF_MAX)
+        delivery.next_attempt_at = now + backoff
+    session.add(delivery)
+    session.commit()
+
+
+def delivery_counts(session: Session) -> dict[str, int]:
+    rows = session.exec(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
+    return {state: count for state, count in rows}
+
+
+def failing_deliveries(session: Session) -> list[Delivery]:
+    statement = select(Delivery).where(Delivery.state == "pending", col(Delivery.attempts) > 0)
+    return list(session.exec(statement.order_by(col(Delivery.id))).all())
+
+
+# --- what the commands read -------------------------------------------------------------------
+
+
+def trials_by_id(session: Session, nct_ids: Sequence[str]) -> dict[str, Trial]:
+    return {t.nct_id: t for t in session.exec(select(Trial).where(col(Trial.nct_id).in_(list(nct_ids))))}
+
+
+def history(session: Session, nct_id: str) -> list[ChangeRecord]:
+    statement = (
+        select(ChangeRecord)
+        .where(ChangeRecord.nct_id == nct_id)
+        .order_by(col(ChangeRecord.detected_at).desc(), col(ChangeRecord.id).desc())
+    )
+    return list(session.exec(statement).all())
+
+
+def last_cycle(session: Session) -> Cycle | None:
+    return session.exec(select(Cycle).order_by(col(Cycle.id).desc()).limit(1)).first()

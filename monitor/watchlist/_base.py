@@ -1,0 +1,182 @@
+"""Shared pieces: the error type, durations, NCT ids and YAML reading with line numbers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+
+class WatchlistError(Exception):
+    """A problem with the watchlist file, as one line for the user: ``file:line: what is wrong``."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = " ".join(str(message).split())  # always one line
+        where = f"{path}:{line}" if line else f"{path}"
+        super().__init__(f"{where}: {self.message}")
+
+
+# ---------------------------------------------------------------- NCT ids
+
+_NCT_RE = re.compile(r"NCT[0-9]{8}")
+
+
+def normalise_nct_id(text: str) -> str:
+    """``" nct06764329 "`` -> ``"NCT06764329"``; ValueError unless it is NCT followed by 8 digits."""
+    shown = text.strip() if isinstance(text, str) else str(text)
+    if not isinstance(text, str) or not _NCT_RE.fullmatch(shown.upper()):
+        raise ValueError(f"{shown} is not a valid NCT id (NCT followed by 8 digits)")
+    return shown.upper()
+
+
+# ---------------------------------------------------------------- durations
+
+_UNITS = {
+    "ms": 0.001, "msec": 0.001,
+    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "d": 86400, "day": 86400, "days": 86400,
+    "w": 604800, "week": 604800, "weeks": 604800,
+}  # fmt: skip
+_PART_RE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]+)\s*")
+_MAX_INTERVAL = 366 * 86400
+_HINT = "use e.g. 30s, 15m, 6h, 1d, 1h30m or a number of seconds"
+
+
+def _duration(value: Any) -> float:
+    """Seconds from a number or a text like ``1h30m``; ValueError when it is not a duration."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{value!r} is not a duration ({_HINT})")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        text = value.strip().lower()
+        if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", text):
+            seconds = float(text)
+        else:
+            pos, seconds = 0, 0.0
+            while pos < len(text) and (m := _PART_RE.match(text, pos)) and m.group(2) in _UNITS:
+                seconds += float(m.group(1)) * _UNITS[m.group(2)]
+                pos = m.end()
+            if not text or pos != len(text):
+                raise ValueError(f"'{value.strip()}' is not a duration ({_HINT})")
+    if seconds < 0 or seconds != seconds or seconds == float("inf"):
+        raise ValueError(f"'{value}' is not a duration ({_HINT})")
+    return seconds
+
+
+def parse_interval(text: str | int) -> int:
+    """Whole seconds between checks: ``"30s"``, ``"15m"``, ``"6h"``, ``"1d"``, ``"1h30m"`` or an int."""
+    seconds = _duration(text)
+    shown = text.strip() if isinstance(text, str) else text
+    if seconds < 1:
+        raise ValueError(f"'{shown}' is too short: the interval must be at least 1 second")
+    if seconds != int(seconds):
+        raise ValueError(f"'{shown}' is not a whole number of seconds")
+    if seconds > _MAX_INTERVAL:
+        raise ValueError(f"'{shown}' is too long: the interval must be at most 366 days")
+    return int(seconds)
+
+
+def parse_pause(text: str | float) -> float:
+    """Seconds (may be 0 or fractional) for ``request_pause``: ``"1s"``, ``"500ms"``, ``0``."""
+    seconds = _duration(text)
+    if seconds > 3600:
+        raise ValueError(f"'{text}' is too long: the pause must be at most 1h")
+    return seconds
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+
+def read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise WatchlistError(path, "file not found") from None
+    except IsADirectoryError:
+        raise WatchlistError(path, "is a directory, not a watchlist file") from None
+    except OSError as e:
+        raise WatchlistError(path, f"cannot read the file ({e.strerror or e})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise WatchlistError(path, "the file is not UTF-8 text", line) from None
+
+
+def rt_yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap long URLs
+    return yaml
+
+
+def load_yaml(path: Path, text: str) -> Any:
+    """Round-trip load (comments and line numbers kept); malformed YAML -> WatchlistError."""
+    try:
+        return rt_yaml().load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = str(e.problem or e.context or "cannot be parsed")
+        dup = re.match(r'found duplicate key "(.*?)" with value', problem)
+        if "another document" in problem:
+            raise WatchlistError(path, "only one YAML document is allowed (remove the second '---')", line) from None
+        if dup:  # ruamel quotes both values here: they may be secrets
+            first = e.context_mark.line + 1 if e.context_mark is not None else None
+            msg = f"duplicate key '{dup.group(1)}'" + (f" (the mapping starts on line {first})" if first else "")
+            raise WatchlistError(path, msg, line) from None
+        if "\\t" in problem or "\t" in problem:
+            problem += " (indent with spaces, not tabs)"
+        elif e.context and e.context_mark is not None and e.context_mark.line + 1 != line:
+            problem += f" ({e.context} started on line {e.context_mark.line + 1})"
+        raise WatchlistError(path, f"malformed YAML: {problem}", line) from None
+    except YAMLError as e:
+        first = (str(e).strip().splitlines() or ["cannot be parsed"])[0]
+        raise WatchlistError(path, f"malformed YAML: {first}") from None
+
+
+def key_line(mapping: Any, key: str) -> int | None:
+    try:
+        return mapping.lc.key(key)[0] + 1 if isinstance(mapping, CommentedMap) else None
+    except (KeyError, AttributeError, TypeError):
+        return None
+
+
+def value_line(mapping: Any, key: str) -> int | None:
+    try:
+        return mapping.lc.value(key)[0] + 1 if isinstance(mapping, CommentedMap) else None
+    except (KeyError, AttributeError, TypeError):
+        return key_line(mapping, key)
+
+
+def item_line(seq: Any, index: int) -> int | None:
+    try:
+        return seq.lc.item(index)[0] + 1 if isinstance(seq, CommentedSeq) else None
+    except (KeyError, AttributeError, TypeError, IndexError):
+        return None
+
+
+def kind(value: Any) -> str:
+    """How a YAML value reads to a user, for 'must be …, not …' messages."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

@@ -1,0 +1,179 @@
+"""Reading and validating watchlist.yaml into a frozen Watchlist."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from monitor.core.model import COMPARE_GROUPS
+
+from ._base import (
+    WatchlistError,
+    item_line,
+    key_line,
+    kind,
+    load_yaml,
+    normalise_nct_id,
+    parse_interval,
+    parse_pause,
+    read_text,
+    value_line,
+)
+from ._targets import Target, TargetProblem, make_target
+
+KNOWN_KEYS = ("interval", "notify", "trials", "compare", "request_pause", "outage_after")
+TRIAL_KEYS = ("id", "label")
+DEFAULT_INTERVAL = 6 * 3600
+DEFAULT_PAUSE = 1.0
+DEFAULT_OUTAGE_AFTER = 3
+
+
+@dataclass(frozen=True)
+class TrialEntry:
+    nct_id: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    path: Path
+    interval_seconds: int
+    targets: tuple[Target, ...]
+    trials: tuple[TrialEntry, ...]
+    compare: tuple[str, ...] = COMPARE_GROUPS
+    request_pause: float = DEFAULT_PAUSE
+    outage_after: int = DEFAULT_OUTAGE_AFTER
+
+    @property
+    def nct_ids(self) -> tuple[str, ...]:
+        return tuple(t.nct_id for t in self.trials)
+
+
+def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlist:
+    """Read, check and return the watchlist; WatchlistError (one line, no secrets) when it is wrong."""
+    path = Path(path)
+    data = load_yaml(path, read_text(path))
+    if data is None:  # an empty file (or only comments): nothing to watch yet
+        data = {}
+    if not isinstance(data, Mapping):
+        raise WatchlistError(
+            path, f"the top level must be a mapping of keys ({', '.join(KNOWN_KEYS)}), not {kind(data)}", 1
+        )
+    for key in data:
+        if key not in KNOWN_KEYS:
+            raise WatchlistError(
+                path, f"unknown key '{key}' (known: {', '.join(KNOWN_KEYS)})", key_line(data, key)
+            )
+
+    def fail(message: str, line: int | None) -> WatchlistError:
+        return WatchlistError(path, message, line)
+
+    interval = DEFAULT_INTERVAL
+    if data.get("interval") is not None:
+        try:
+            interval = parse_interval(data["interval"])
+        except ValueError as e:
+            raise fail(f"interval: {e}", value_line(data, "interval")) from None
+
+    pause = DEFAULT_PAUSE
+    if data.get("request_pause") is not None:
+        try:
+            pause = parse_pause(data["request_pause"])
+        except ValueError as e:
+            raise fail(f"request_pause: {e}", value_line(data, "request_pause")) from None
+
+    outage_after = DEFAULT_OUTAGE_AFTER
+    if data.get("outage_after") is not None:
+        value = data["outage_after"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            shown = f"'{value}'" if isinstance(value, (str, int, float)) else kind(value)
+            raise fail(
+                f"outage_after must be a whole number of cycles, 1 or more, not {shown}",
+                value_line(data, "outage_after"),
+            )
+        outage_after = int(value)
+
+    return Watchlist(
+        path=path,
+        interval_seconds=interval,
+        targets=_targets(path, data, os.environ if env is None else env, fail),
+        trials=_trials(data, fail),
+        compare=_compare(data, fail),
+        request_pause=pause,
+        outage_after=outage_after,
+    )
+
+
+def _as_list(data: Any, key: str, what: str, fail: Any) -> list[tuple[Any, int | None]]:
+    """The items of a list-valued key with their lines; a lone text counts as a one-item list."""
+    value = data.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [(value, value_line(data, key))]
+    if not isinstance(value, list):
+        raise fail(f"{key} must be a list of {what}, not {kind(value)}", value_line(data, key))
+    return [(item, item_line(value, i) or key_line(data, key)) for i, item in enumerate(value)]
+
+
+def _targets(path: Path, data: Any, env: Mapping[str, str], fail: Any) -> tuple[Target, ...]:
+    targets: dict[str, Target] = {}
+    for entry, line in _as_list(data, "notify", "apprise URLs or config file paths", fail):
+        if not isinstance(entry, str) or not entry.strip():
+            shown = "empty" if isinstance(entry, str) else kind(entry)
+            raise fail(f"notify entries must be apprise URLs or config file paths, not {shown}", line)
+        try:
+            target = make_target(entry, path.parent, env)
+        except TargetProblem as e:
+            raise fail(str(e), line) from None
+        targets.setdefault(target.key, target)  # the same target twice: notify it once
+    return tuple(targets.values())
+
+
+def _trials(data: Any, fail: Any) -> tuple[TrialEntry, ...]:
+    entries: dict[str, TrialEntry] = {}
+    for item, line in _as_list(data, "trials", "NCT ids", fail):
+        label = None
+        raw = item
+        if isinstance(item, Mapping):
+            for k in item:
+                if k not in TRIAL_KEYS:
+                    raise fail(
+                        f"unknown key '{k}' in a trial entry (known: {', '.join(TRIAL_KEYS)})",
+                        key_line(item, k) or line,
+                    )
+            if "id" not in item:
+                raise fail("a trial entry written as a mapping needs an id: NCT…", line)
+            raw, label = item["id"], item.get("label")
+            if label is not None and not isinstance(label, (str, int, float)):
+                raise fail(f"label must be text, not {kind(label)}", value_line(item, "label") or line)
+            if label is not None:
+                label = str(label).strip() or None
+            line = value_line(item, "id") or line
+        if not isinstance(raw, str):
+            raise fail(f"trial entries must be NCT ids, not {kind(raw)}", line)
+        try:
+            nct_id = normalise_nct_id(raw)
+        except ValueError:
+            raise fail(f"'{raw.strip()}' is not a valid NCT id (NCT followed by 8 digits)", line) from None
+        entries.setdefault(nct_id, TrialEntry(nct_id, label))  # duplicates: the first one wins
+    return tuple(entries.values())
+
+
+def _compare(data: Any, fail: Any) -> tuple[str, ...]:
+    if data.get("compare") is None:
+        return COMPARE_GROUPS
+    groups: list[str] = []
+    for item, line in _as_list(data, "compare", "groups", fail):
+        name = item.strip().lower() if isinstance(item, str) else item
+        if name not in COMPARE_GROUPS:
+            shown = f"'{item}'" if isinstance(item, (str, int, float)) else kind(item)
+            raise fail(f"compare: unknown group {shown} (known: {', '.join(COMPARE_GROUPS)})", line)
+        if name not in groups:
+            groups.append(name)
+    if not groups:
+        raise fail("compare is empty: leave it out to compare every group", key_line(data, "compare"))
+    return tuple(groups)

@@ -1,0 +1,1 @@
+"""trial-monitor test suite."""

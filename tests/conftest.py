@@ -1,0 +1,3 @@
+"""Shared pytest configuration."""
+
+from tests.support.fixtures import *  # noqa

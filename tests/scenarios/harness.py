@@ -1,0 +1,82 @@
+"""Run trial-monitor exactly as a user does: a subprocess in its own folder, configured by MONITOR_*."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+MONITOR = [sys.executable, "-m", "monitor"]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+class Home:
+    """A user's folder: a watchlist, a database under snapshots/, a registry URL."""
+
+    def __init__(self, folder: Path, registry_url: str, **env: str) -> None:
+        self.folder = folder
+        self.watchlist = folder / "watchlist.yaml"
+        self.database = folder / "snapshots" / "monitor.db"
+        self.env = {
+            **os.environ,
+            "MONITOR_WATCHLIST": str(self.watchlist),
+            "MONITOR_DATABASE_URL": f"sqlite:///{self.database}",
+            "MONITOR_CTGOV_URL": registry_url,
+            "MONITOR_HEARTBEAT": str(folder / "snapshots" / "heartbeat.json"),
+            "MONITOR_HTTP_TIMEOUT": "3",
+            "MONITOR_RETRY_BUDGET": "20",
+            "MONITOR_DELIVERY_TIMEOUT": "5",
+            **env,
+        }
+
+    def write_watchlist(
+        self, trials: Sequence[str], notify: Sequence[str] = (), *, interval: str = "6h", extra: str = ""
+    ) -> None:
+        lines = ["# my trials", f"interval: {interval}", "request_pause: 0s"]
+        lines += ["notify:"] + [f"  - {url}" for url in notify] if notify else ["notify: []"]
+        lines += ["trials:"] + [f"  - {nct_id}" for nct_id in trials] if trials else ["trials: []"]
+        self.watchlist.write_text("\n".join(lines) + "\n" + extra)
+
+    def run(self, *args: str, timeout: float = 120) -> Result:
+        done = subprocess.run(
+            [*MONITOR, *args], cwd=self.folder, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+        result = Result(done.returncode, done.stdout, done.stderr)
+        assert "Traceback" not in result.text, result.text
+        return result
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [*MONITOR, *args], cwd=self.folder, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, start_new_session=True,
+        )
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
+
+
+def stop(process: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: float = 10.0) -> tuple[int, str]:
+    process.send_signal(sig)
+    out, _ = process.communicate(timeout=timeout)
+    return process.returncode, out

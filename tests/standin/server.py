@@ -1,0 +1,132 @@
+"""HTTP plumbing for the stand-in: a threaded server that never dies and never blocks ``stop()``.
+
+The server knows nothing about ClinicalTrials.gov: each request goes to ``on_request`` (the
+registry), which answers with :meth:`Handler.send` or drops the connection with
+:meth:`Handler.abort`. Open connections are tracked so :meth:`Server.close_all` can cut idle
+keep-alive and hanging ones on shutdown.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import socketserver
+import struct
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def text_reply(status: int, message: str, **headers: str) -> Reply:
+    """text/plain, like the real API's 400/404 answers."""
+    return Reply(status, message.encode(), "text/plain; charset=utf-8", dict(headers))
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def json_reply(obj: Any, status: int = 200) -> Reply:
+    return Reply(status, dumps(obj).encode())
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # server_close() must not wait for hanging handlers
+
+    def __init__(self, address: tuple[str, int], on_request: Callable[[Handler], None]) -> None:
+        self.on_request = on_request
+        self.conns: set[socket.socket] = set()
+        self.conns_lock = threading.Lock()
+        super().__init__(address, Handler)
+
+    def server_bind(self) -> None:
+        socketserver.TCPServer.server_bind(self)  # HTTPServer's version adds a socket.getfqdn() lookup
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # client disconnects are expected; registry bugs are caught by on_request
+
+    def close_all(self) -> None:
+        """Cut every open connection (idle keep-alive ones, hanging faults)."""
+        with self.conns_lock:
+            conns = list(self.conns)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Server
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in separate writes: without NODELAY, Nagle + delayed ACK add ~40 ms
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server.conns_lock:
+            self.server.conns.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        with self.server.conns_lock:
+            self.server.conns.discard(self.connection)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except OSError:  # BrokenPipe, ConnectionReset, socket cut by stop() or abort()
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # no per-request noise on stderr
+
+    def do_GET(self) -> None:
+        self.server.on_request(self)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
+
+    def send(self, reply: Reply, truncate: bool = False) -> None:
+        """Answer; with ``truncate``, announce the full Content-Length but send half, then FIN."""
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if not truncate:
+            self.wfile.write(reply.body)
+            return
+        self.wfile.write(reply.body[: max(1, len(reply.body) // 2)])
+        self.abort(reset=False)
+
+    def abort(self, reset: bool) -> None:
+        """Drop the connection without (further) answer: RST if ``reset``, else FIN."""
+        self.close_connection = True
+        try:
+            if reset:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.rfile.close()  # makefile() holds a ref; the fd only closes when both are gone
+                self.connection.close()
+            else:
+                self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass

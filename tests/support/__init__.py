@@ -1,0 +1,1 @@
+"""Test helpers: loopback notification receivers, pytest fixtures."""

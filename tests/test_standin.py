@@ -1,0 +1,371 @@
+"""The ClinicalTrials.gov stand-in behaves like the parts of API v2 the monitor relies on."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.standin import StandInRegistry, fixture_studies, load_fixture
+from tests.standin.query import dig
+from tests.support.receivers import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL_IDS = sorted(s["protocolSection"]["identificationModule"]["nctId"] for s in fixture_studies())
+
+
+@pytest.fixture
+def client(registry: StandInRegistry) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=registry.base_url, timeout=5) as c:
+        yield c
+
+
+def ids_of(payload: dict) -> list[str]:
+    return [s["protocolSection"]["identificationModule"]["nctId"] for s in payload["studies"]]
+
+
+# ------------------------------------------------------------------ data and endpoints
+def test_fixture_studies_are_the_14_full_records() -> None:
+    assert len(ALL_IDS) == 14
+    assert {"NCT03281889", "NCT06388018", "NCT02513394", "NCT06171568"} <= set(ALL_IDS)
+    assert load_fixture("NCT00973089")["protocolSection"]["statusModule"]["overallStatus"] == "WITHDRAWN"
+
+
+def test_version_and_refresh(registry: StandInRegistry, client: httpx.Client) -> None:
+    r = client.get("/version")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert r.json() == {"apiVersion": "2.0.5", "dataTimestamp": "2026-11-20T09:00:05"}
+    assert registry.refresh() == "2026-11-21T09:00:05"
+    assert client.get("/version").json()["dataTimestamp"] == "2026-11-21T09:00:05"
+    registry.refresh("2027-01-01T10:00:00")
+    assert client.get("/version").json()["dataTimestamp"] == "2027-01-01T10:00:00"
+    assert os.environ["MONITOR_CTGOV_URL"] == registry.base_url
+
+
+def test_filter_ids_pipe_separated_with_alias_returns_canonical_once(
+        registry: StandInRegistry, client: httpx.Client) -> None:
+    registry.alias("NCT03418623", "NCT07000001")
+    r = client.get("/studies", params={"filter.ids": "NCT03418623|nct07000001|NCT02210780|NCT02210780",
+                                       "pageSize": 50})
+    assert r.status_code == 200
+    assert ids_of(r.json()) == ["NCT02210780", "NCT07000001"]
+    moved = r.json()["studies"][1]["protocolSection"]["identificationModule"]
+    assert moved["nctIdAliases"] == ["NCT03418623"]
+    # comma-separated works too, and each study sits on its own line like the real API
+    r = client.get("/studies", params={"filter.ids": "NCT00973089,NCT04207047"})
+    assert ids_of(r.json()) == ["NCT00973089", "NCT04207047"]
+    assert r.text.count("\n") == 3
+
+
+def test_malformed_id_rejects_the_whole_batch(client: httpx.Client) -> None:
+    r = client.get("/studies", params={"filter.ids": "NCT02210780|NCT00000000"})
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("text/plain")
+    assert "incorrect format" in r.text
+
+
+def test_paging_with_page_size_2(registry: StandInRegistry, client: httpx.Client) -> None:
+    params = {"pageSize": "2", "countTotal": "true", "fields": "NCTId"}
+    seen, pages, token = [], [], None
+    while True:
+        r = client.get("/studies", params={**params, **({"pageToken": token} if token else {})})
+        assert r.status_code == 200
+        page = r.json()
+        pages.append(page)
+        seen += ids_of(page)
+        token = page.get("nextPageToken")
+        if not token:
+            break
+    assert seen == ALL_IDS == registry.ids()
+    assert len(pages) == 7
+    assert pages[0]["totalCount"] == 14 and all("totalCount" not in p for p in pages[1:])
+    assert "nextPageToken" in pages[-2] and "nextPageToken" not in pages[-1]
+    # the token is tied to the query: changing a filter between pages is a 400
+    r = client.get("/studies", params={"pageToken": pages[0]["nextPageToken"], "filter.overallStatus": "COMPLETED"})
+    assert r.status_code == 400
+    assert client.get("/studies", params={"pageToken": "not-a-token"}).status_code == 400
+    # defaults and coercion: 0 -> 10, >1000 -> 1000
+    assert len(client.get("/studies", params={"pageSize": 0}).json()["studies"]) == 10
+    big = client.get("/studies", params={"pageSize": 5000, "fields": "NCTId"}).json()
+    assert len(big["studies"]) == 14 and "nextPageToken" not in big
+
+
+def test_fields_projection_shape(client: httpx.Client) -> None:
+    fields = "NCTId|BriefTitle|OverallStatus|LastUpdatePostDate|LeadSponsorName|Condition|Phase"
+    r = client.get("/studies/NCT00973089", params={"fields": fields})
+    full = load_fixture("NCT00973089")["protocolSection"]
+    assert r.json() == {"protocolSection": {
+        "identificationModule": {"nctId": "NCT00973089", "briefTitle": full["identificationModule"]["briefTitle"]},
+        "statusModule": {"overallStatus": "WITHDRAWN", "lastUpdatePostDateStruct": {"date": "2015-08-19",
+                                                                                    "type": "ESTIMATED"}},
+        "sponsorCollaboratorsModule": {"leadSponsor": {"name": full["sponsorCollaboratorsModule"]["leadSponsor"]
+                                                       ["name"]}},
+        "conditionsModule": {"conditions": full["conditionsModule"]["conditions"]},
+        "designModule": {"phases": full["designModule"]["phases"]},
+    }}
+    # same nesting as the real partial capture (no hasResults unless asked)
+    real = load_fixture("partial/NCT02576665")
+    assert set(real) == {"protocolSection"} and "hasResults" not in r.json()
+    # areas, comma separators, list fields
+    r = client.get("/studies", params={"filter.ids": "NCT02513394", "fields": "NCTId,HasResults,DocumentSection"})
+    st = r.json()["studies"][0]
+    assert set(st) == {"protocolSection", "hasResults", "documentSection"} and st["hasResults"] is True
+    r = client.get("/studies/NCT02210780", params={"fields": "LocationCity|LocationFacility"})  # no facilities
+    locs = r.json()["protocolSection"]["contactsLocationsModule"]["locations"]
+    assert len(locs) == 42 and all(set(loc) == {"city"} for loc in locs)
+    bad = client.get("/studies", params={"fields": "NCTId|NoSuchField"})
+    assert bad.status_code == 400 and "NoSuchField" in bad.text
+
+
+def test_last_update_post_date_range_filter(registry: StandInRegistry, client: httpx.Client) -> None:
+    def lupd(s: dict) -> str:
+        return s["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"]
+    expected = sorted(s["protocolSection"]["identificationModule"]["nctId"]
+                      for s in fixture_studies() if lupd(s) >= "2023-06-15")
+    assert 2 <= len(expected) < 14
+    params = {"filter.advanced": "AREA[LastUpdatePostDate]RANGE[2023-06-15,MAX]", "fields": "NCTId", "pageSize": 50}
+    assert ids_of(client.get("/studies", params=params).json()) == expected
+    registry.update("NCT00973089", lambda s: s["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]
+                    .update(date="2026-11-19"))
+    assert "NCT00973089" in ids_of(client.get("/studies", params=params).json())
+    window = client.get("/studies", params={"filter.advanced": "RANGE[2017-01-01,2017-12-31]", "fields": "NCTId"})
+    assert ids_of(window.json()) == ["NCT00763412"]  # 2017-06-05
+    via_term = client.get("/studies", params={"query.term": "AREA[LastUpdatePostDate]RANGE[2026-11-01,MAX]"})
+    assert ids_of(via_term.json()) == ["NCT00973089"]
+    assert client.get("/studies", params={"filter.advanced": "AREA[StartDate]2022"}).status_code == 400
+
+
+def test_status_and_text_queries(client: httpx.Client) -> None:
+    r = client.get("/studies", params={"filter.overallStatus": "WITHDRAWN|unknown", "fields": "NCTId"})
+    assert ids_of(r.json()) == ["NCT00973089", "NCT04207047"]
+    assert client.get("/studies", params={"filter.overallStatus": "BOGUS"}).status_code == 400
+    spons = load_fixture("NCT06171568")["protocolSection"]["sponsorCollaboratorsModule"]["leadSponsor"]["name"]
+    r = client.get("/studies", params={"query.spons": spons.upper(), "fields": "NCTId"})
+    assert "NCT06171568" in ids_of(r.json())
+    assert client.get("/studies", params={"query.term": "zzz-no-such-text-zzz"}).json() == {"studies": []}
+
+
+def test_single_study_alias_301_404_400(registry: StandInRegistry, client: httpx.Client) -> None:
+    assert client.get("/studies/nct02210780").json()["protocolSection"]["identificationModule"]["nctId"] \
+        == "NCT02210780"
+    registry.alias("NCT02210780", "NCT07000002")
+    r = client.get("/studies/NCT02210780", params={"fields": "NCTId|NCTIdAlias"})
+    assert r.status_code == 301
+    assert r.headers["location"] == "/api/v2/studies/NCT07000002?fields=NCTId%7CNCTIdAlias"
+    followed = client.get("/studies/NCT02210780", params={"fields": "NCTId|NCTIdAlias"}, follow_redirects=True)
+    assert followed.json() == {"protocolSection": {"identificationModule": {
+        "nctId": "NCT07000002", "nctIdAliases": ["NCT02210780"]}}}
+    r = client.get("/studies/NCT09999999")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/plain")
+    assert client.get("/studies/NCT0").status_code == 400
+    assert client.post("/studies", json={}).status_code == 405
+
+
+def test_internal_history_endpoints(registry: StandInRegistry) -> None:
+    with httpx.Client(base_url=registry.root_url) as c:
+        changes = c.get("/api/int/studies/NCT03690141/history").json()["changes"]
+        assert len(changes) == 10 and changes[0]["version"] == 0
+        whole = c.get("/api/int/studies/NCT03690141", params={"history": "true"}).json()
+        assert set(whole) == {"study", "topics", "history"}
+        assert c.get("/api/int/studies/NCT02210780/history").status_code == 404
+
+
+def test_mutation_api(registry: StandInRegistry, client: httpx.Client) -> None:
+    copy_ = registry.get("NCT04207047")
+    copy_["protocolSection"]["statusModule"]["overallStatus"] = "COMPLETED"
+    assert registry.get("NCT04207047")["protocolSection"]["statusModule"]["overallStatus"] == "UNKNOWN"
+    registry.update("NCT04207047", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="COMPLETED"))
+    r = client.get("/studies/NCT04207047", params={"fields": "OverallStatus"})
+    assert r.json() == {"protocolSection": {"statusModule": {"overallStatus": "COMPLETED"}}}
+    registry.put(copy_ | {"hasResults": True})
+    assert client.get("/studies/NCT04207047", params={"fields": "HasResults"}).json() == {"hasResults": True}
+    registry.remove("NCT04207047")
+    assert client.get("/studies/NCT04207047").status_code == 404
+    with pytest.raises(ValueError):
+        registry.put({"protocolSection": {}})
+
+
+def test_request_log_counts_exactly(registry: StandInRegistry, client: httpx.Client) -> None:
+    client.get("/version")
+    registry.reset_log()
+    for _ in range(3):
+        client.get("/version")
+    client.get("/studies", params={"filter.ids": "NCT02210780"})
+    client.get("/studies", params={"filter.ids": "NCT0"})
+    client.get("/studies/NCT02210780")
+    assert registry.count() == 6
+    assert registry.count("/version") == 3
+    assert registry.count("/studies") == 2
+    assert registry.count("/studies/NCT02210780") == 1
+    rec = registry.requests[3]
+    assert (rec.method, rec.path, rec.params, rec.status) == ("GET", "/api/v2/studies",
+                                                              {"filter.ids": "NCT02210780"}, 200)
+    assert registry.requests[4].status == 400
+
+
+# ------------------------------------------------------------------ faults
+def test_fault_status_with_retry_after(registry: StandInRegistry, client: httpx.Client) -> None:
+    registry.fault("status", status=429, retry_after=7, times=2)
+    registry.fault("status", path="/version", status=503, retry_after="Wed, 21 Oct 2026 07:28:00 GMT")
+    for _ in range(2):
+        r = client.get("/studies")
+        assert r.status_code == 429 and r.headers["retry-after"] == "7"
+        assert r.headers["content-type"].startswith("text/plain")
+    assert client.get("/studies").status_code == 200
+    v = client.get("/version")
+    assert v.status_code == 503 and v.headers["retry-after"] == "Wed, 21 Oct 2026 07:28:00 GMT"
+    assert client.get("/version").status_code == 200
+    f = registry.fault("status", status=500, path="/studies/NCT02210780")
+    assert client.get("/studies").status_code == 200  # other paths untouched
+    assert client.get("/studies/NCT02210780").status_code == 500 and f.hits == 1 and f.remaining == 0
+    assert [r.fault for r in registry.requests].count("status") == 4
+
+
+def test_fault_truncate(registry: StandInRegistry, client: httpx.Client) -> None:
+    registry.fault("truncate", path="/studies/NCT02513394")
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.get("/studies/NCT02513394")
+    assert client.get("/studies/NCT02513394").status_code == 200
+    registry.fault("truncate")
+    with client.stream("GET", "/studies") as r:  # headers look fine, the body is cut short
+        assert r.status_code == 200 and int(r.headers["content-length"]) > 0
+        with pytest.raises(httpx.RemoteProtocolError):
+            r.read()
+
+
+def test_fault_reset(registry: StandInRegistry, client: httpx.Client) -> None:
+    registry.fault("reset", path="/version")
+    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+        client.get("/version")
+    assert client.get("/version").status_code == 200
+    assert [r.status for r in registry.requests] == [0, 200]
+
+
+def test_fault_hang_times_out_without_blocking_others(registry: StandInRegistry) -> None:
+    registry.fault("hang")
+    with httpx.Client(base_url=registry.base_url, timeout=0.5) as slow:
+        t0 = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout):
+            slow.get("/studies")
+        assert time.monotonic() - t0 < 2
+        assert slow.get("/version").status_code == 200  # other requests still served
+        assert slow.get("/studies").status_code == 200  # the fault was used up
+    registry.fault("hang", path="/version", delay=0.3)  # with a delay: a slow answer
+    with httpx.Client(base_url=registry.base_url, timeout=3) as c:
+        t0 = time.monotonic()
+        assert c.get("/version").status_code == 200 and time.monotonic() - t0 >= 0.3
+    registry.fault("hang", times=None)
+    threads = [threading.Thread(target=_swallow, args=(registry.base_url + "/studies",)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    registry.stop()
+    assert time.monotonic() - t0 < 2
+    for t in threads:
+        t.join(3)
+        assert not t.is_alive()
+
+
+def _swallow(url: str) -> None:
+    try:
+        httpx.get(url, timeout=10)
+    except httpx.HTTPError:
+        pass
+
+
+def test_fault_garbage(registry: StandInRegistry, client: httpx.Client) -> None:
+    registry.fault("garbage", path="/version")
+    r = client.get("/version")
+    assert r.status_code == 200
+    with pytest.raises(json.JSONDecodeError):
+        r.json()
+
+
+def test_fault_empty_page_keeps_a_valid_token(registry: StandInRegistry, client: httpx.Client) -> None:
+    registry.fault("empty_page")
+    params = {"pageSize": "5", "fields": "NCTId"}
+    client.get("/studies/NCT02210780")  # single-study path does not consume it
+    first = client.get("/studies", params=params).json()
+    assert first["studies"] == [] and first["nextPageToken"]
+    again = client.get("/studies", params={**params, "pageToken": first["nextPageToken"]}).json()
+    assert ids_of(again) == ALL_IDS[:5]
+
+
+def test_fault_bad_shape_and_malformed_records(registry: StandInRegistry, client: httpx.Client) -> None:
+    registry.fault("bad_shape", path="/studies/NCT02210780")
+    r = client.get("/studies/NCT02210780", params={"fields": "NCTId|OverallStatus"})
+    assert dig(r.json(), ("protocolSection", "statusModule", "overallStatus")) == 42
+    assert registry.get("NCT02210780")["protocolSection"]["statusModule"]["overallStatus"] == "COMPLETED"
+    registry.update("NCT04207047", lambda s: s["protocolSection"].update(statusModule={"overallStatus": 42},
+                                                                         conditionsModule=None))
+    registry.put({"protocolSection": {"identificationModule": {"nctId": "NCT07000003", "nctIdAliases": "oops"}},
+                  "hasResults": "maybe"})
+    for params in ({"filter.overallStatus": "UNKNOWN"}, {"query.cond": "x"}, {"query.term": "x"},
+                   {"filter.advanced": "RANGE[2020-01-01,MAX]"}, {"filter.ids": "NCT07000003"},
+                   {"fields": "NCTId|OverallStatus|Condition|LastUpdatePostDate", "pageSize": 100}):
+        assert client.get("/studies", params=params).status_code == 200, params
+    assert client.get("/studies/NCT04207047").json()["protocolSection"]["statusModule"] == {"overallStatus": 42}
+    assert registry.errors == []
+
+
+def test_fail_rate_is_seeded_and_can_be_turned_off(registry: StandInRegistry, client: httpx.Client) -> None:
+    registry.fail_rate(0.5, seed=3)
+    outcomes = []
+    for _ in range(30):
+        try:
+            outcomes.append(client.get("/version").status_code)
+        except httpx.TransportError:
+            outcomes.append(0)
+    assert 5 < sum(o != 200 for o in outcomes) < 25
+    assert {0, 429, 503} <= set(outcomes)
+    assert [r.status for r in registry.requests] == outcomes  # every attempt is logged
+    registry.fail_rate(0)
+    assert all(client.get("/version").status_code == 200 for _ in range(10))
+
+
+def test_server_survives_client_disconnects(registry: StandInRegistry, client: httpx.Client) -> None:
+    for payload in (b"GET /api/v2/stud", b"GET /api/v2/studies/NCT02513394 HTTP/1.1\r\nHost: x\r\n\r\n"):
+        s = socket.create_connection(("127.0.0.1", registry.port))
+        s.sendall(payload)
+        if payload.endswith(b"\r\n\r\n"):
+            s.recv(100)  # read a little of the 1.5 MB answer, then hang up
+        s.close()
+    time.sleep(0.1)
+    assert client.get("/version").status_code == 200
+    assert registry.errors == []
+
+
+def test_restart_keeps_the_port(registry: StandInRegistry) -> None:
+    url = registry.base_url
+    registry.stop()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url + "/version")
+    registry.start()
+    assert registry.base_url == url and httpx.get(url + "/version").status_code == 200
+
+
+def test_runs_as_a_script() -> None:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "tests.standin", "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert f"http://127.0.0.1:{port}/api/v2" in line
+        r = httpx.get(f"http://127.0.0.1:{port}/api/v2/studies", params={"pageSize": 100, "fields": "NCTId"})
+        assert ids_of(r.json()) == ALL_IDS
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=5) == 0
+        if proc.stdout:
+            proc.stdout.close()
