@@ -54,6 +54,7 @@ class Daemon:
         self.stopping = asyncio.Event()
         self.beat = Heartbeat(interval=watchlist.interval_seconds)
         self._check_task: asyncio.Task[None] | None = None
+        self._failures = 0  # consecutive failed checks: the next one comes sooner than `interval`
         self._file_state = _file_state(watchlist.path)
         self._reported_bad: str | None = None
 
@@ -66,7 +67,7 @@ class Daemon:
                                id="check", next_run_time=now)
         self.scheduler.add_job(self.reload_watchlist, IntervalTrigger(seconds=2), id="watchlist")
         self.scheduler.add_job(self.retry_deliveries, IntervalTrigger(seconds=30), id="deliveries")
-        self.scheduler.add_job(self.heartbeat, IntervalTrigger(seconds=HEARTBEAT_EVERY), id="heartbeat",
+        self.scheduler.add_job(self.beat_job, IntervalTrigger(seconds=HEARTBEAT_EVERY), id="heartbeat",
                                next_run_time=now)
         self.scheduler.start()
         log.info("trial-monitor running: %d trials, every %s, alerts to %s", len(self.watchlist.nct_ids),
@@ -97,6 +98,7 @@ class Daemon:
             report = await run_cycle(self.settings, self.watchlist, self.engine, ignore_backoff=False)
             print_report(report, verbose=False, echo=log.info)
             self.beat.last_outcome = report.outcome
+            self._after(report.outcome)
         except asyncio.CancelledError:
             self.beat.last_outcome = "abandoned"
         except Exception as exc:  # the daemon must survive anything one check meets
@@ -106,6 +108,17 @@ class Daemon:
             self._check_task = None
             self.beat.check_finished_at = _iso(datetime.now(timezone.utc))
             self.heartbeat()
+
+    def _after(self, outcome: str) -> None:
+        """After a failed check, try again in 1, 2, 4 … minutes (never later than the interval)."""
+        if outcome != "failed":
+            self._failures = 0
+            return
+        self._failures += 1
+        delay = min(60 * 2 ** (self._failures - 1), self.watchlist.interval_seconds)
+        if delay < self.watchlist.interval_seconds:
+            log.info("next check in %s (registry unavailable)", _words(delay))
+            self.scheduler.modify_job("check", next_run_time=datetime.now(timezone.utc) + timedelta(seconds=delay))
 
     async def reload_watchlist(self) -> None:
         state = _file_state(self.watchlist.path)
@@ -139,6 +152,9 @@ class Daemon:
                                        ignore_backoff=False, timeout=self.settings.delivery_timeout)
         if report.sent:
             log.info("delivered %d pending alert(s)", report.sent)
+
+    async def beat_job(self) -> None:
+        self.heartbeat()  # a coroutine job runs on the loop, never beside a check's own beat
 
     def heartbeat(self) -> None:
         data = {"pid": os.getpid(), "beat_at": _iso(datetime.now(timezone.utc)), **self.beat.__dict__}

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 import stamina
+from stamina.instrumentation import RetryDetails, set_on_retry_hooks
 
 from monitor import __version__
 
@@ -87,6 +88,13 @@ def _should_retry(exc: Exception) -> bool | float:
     return isinstance(exc, httpx.TransportError)
 
 
+def _log_retry(details: RetryDetails) -> None:
+    """stamina's retry hook: one line per retry that says what failed and how long we wait."""
+    exc = details.caused_by
+    what = str(exc) if isinstance(exc, _Transient) else _describe(exc, "")
+    log.warning("registry request failed (%s); retry %d in %.1f s", what, details.retry_num, details.wait_for)
+
+
 class RegistryClient:
     """One registry conversation (use as ``async with``); counts every request it sends."""
 
@@ -108,6 +116,7 @@ class RegistryClient:
         self._lock = asyncio.Lock()
         self._last_request_end = 0.0
         self._http: httpx.AsyncClient | None = None
+        set_on_retry_hooks([_log_retry])
 
     async def __aenter__(self) -> RegistryClient:
         self._http = httpx.AsyncClient(
@@ -189,7 +198,7 @@ class RegistryClient:
                 self._last_request_end = time.monotonic()
         if response.status_code == 429 or response.status_code >= 500:
             raise _Transient(
-                f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
+                f"{path}: HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
             )
         if response.status_code != 200:
             detail = body[:200].decode("utf-8", "replace").strip()
@@ -197,7 +206,7 @@ class RegistryClient:
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
-            raise _Transient("an unreadable (truncated or non-JSON) body") from None
+            raise _Transient(f"{path}: an unreadable (truncated or non-JSON) body") from None
 
 
 async def _read_bounded(response: httpx.Response) -> bytes:
@@ -219,4 +228,6 @@ def _describe(exc: BaseException, path: str) -> str:
         httpx.RemoteProtocolError: "the connection dropped mid-answer",
         httpx.ReadError: "the connection was reset",
     }.get(type(exc), str(exc) or type(exc).__name__)
+    if not path:
+        return kind
     return f"the registry did not answer {path} after retries: {kind}"

@@ -210,7 +210,7 @@ def history(session: Session, nct_id: str) -> list[ChangeRecord]:
     statement = (
         select(ChangeRecord)
         .where(ChangeRecord.nct_id == nct_id)
-        .order_by(col(ChangeRecord.detected_at).desc(), col(ChangeRecord.id).desc())
+        .order_by(col(ChangeRecord.detected_at).desc(), col(ChangeRecord.id))  # a cycle keeps its order
     )
     return list(session.exec(statement).all())
 
