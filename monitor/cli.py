@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Annotated, NoReturn
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from monitor import __version__
@@ -56,6 +57,8 @@ def user_errors() -> Iterator[None]:
         yield
     except (WatchlistError, StoreError, SettingsError) as exc:
         fail(str(exc))
+    except SQLAlchemyError as exc:  # e.g. the disk filled up mid-check: nothing half-written
+        fail(f"database error: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}", 1)
 
 
 def setup_logging(verbose: bool) -> None:
@@ -183,6 +186,33 @@ def list_trials() -> None:
         typer.echo(f"{counts['pending']} deliveries pending" + (f", {len(failing)} failing:" if failing else "."))
         for delivery in failing[:5]:
             typer.echo(f"  {delivery.target_masked}: {delivery.attempts} attempts, last error: {delivery.last_error}")
+
+
+@app.command()
+def status() -> None:
+    """The last check, any registry outage, and deliveries still pending or failing."""
+    with user_errors():
+        settings, watchlist = load()
+        engine = open_engine(settings.database_url)
+        with Session(engine) as session:
+            cycle = repo.last_cycle(session)
+            streak, since = repo.failed_streak(session, (cycle.id or 0) + 1) if cycle else (0, None)
+            summary = repo.delivery_summary(session)
+    if cycle is None:
+        typer.echo("No check has run yet.")
+    else:
+        when = f"{cycle.started_at:%Y-%m-%d %H:%M} UTC"
+        typer.echo(f"Last check: {when}, {cycle.outcome}, registry data of {cycle.data_timestamp or '—'}, "
+                   f"{cycle.requests} requests.")
+    if streak:
+        typer.echo(f"Registry unavailable for the last {streak} checks (since {since:%Y-%m-%d %H:%M} UTC); "
+                   f"targets are told after {watchlist.outage_after}.")
+    typer.echo(f"{len(watchlist.nct_ids)} trials watched, alerts to {len(targets_of(watchlist))} target(s).")
+    if not summary:
+        typer.echo("Every alert has been delivered.")
+    for masked, state, count, error in sorted(summary):
+        line = f"  {masked}: {count} {'pending' if state == 'pending' else state}"
+        typer.echo(line + (f" (last error: {error})" if error else ""))
 
 
 @app.command()

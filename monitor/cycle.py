@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from monitor.core.decide import Reading, decide, read_record
 from monitor.core.model import Decision, Outcome
+from monitor.core.outage import outage_notice
 from monitor.delivery.notify import ConsoleTarget, TargetLike
 from monitor.delivery.outbox import DeliveryReport, deliver_due
 from monitor.registry import RegistryClient, RegistryUnavailable
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class CycleReport:
-    outcome: str = "checked"  # quiet | checked | failed
+    outcome: str = "running"  # then quiet | checked | failed | crashed (only the first two count as good)
     cycle_id: int = 0
     data_timestamp: str | None = None
     requests: int = 0
@@ -64,11 +65,20 @@ async def run_cycle(
             await _check(settings, watchlist, engine, report, targets)
         except RegistryUnavailable as exc:
             report.outcome, report.error = "failed", str(exc)
+        except BaseException as exc:  # a crash or a cancellation: never counts as a good check
+            report.outcome, report.error = "crashed", f"{type(exc).__name__}: {exc}"
+            raise
         finally:
             with Session(engine) as session:
+                failed_before, since = repo.failed_streak(session, report.cycle_id)
+                notice = outage_notice(
+                    failed_before, report.outcome == "failed", outage_after=watchlist.outage_after,
+                    error=report.error, since=f"{since:%Y-%m-%d %H:%M} UTC" if since else "",
+                )
                 repo.finish_cycle(
                     session, report.cycle_id, outcome=report.outcome, now=settings.now(),
                     data_timestamp=report.data_timestamp, requests=report.requests, note=report.error,
+                    notice=notice, targets=[repo.TargetRef(t.key, t.masked) for t in targets],
                 )
         report.delivery = await deliver_due(
             engine, targets, settings.now(), ignore_backoff=ignore_backoff, timeout=settings.delivery_timeout, out=out
@@ -105,6 +115,7 @@ async def _check(
                 _decide_and_store(engine, watchlist, readings, report, refs, now)
             missing = {i: None for i in wanted if i not in found}
             _decide_and_store(engine, watchlist, missing, report, refs, now)
+            report.outcome = "checked"
         finally:
             report.requests = client.requests
 

@@ -76,11 +76,14 @@ async def _drain(
         result = await send(target, message, timeout=timeout, out=out)
         with Session(engine) as session:  # marked at once: a kill now repeats at most this one
             if result.ok:
-                repo.mark_delivered(session, delivery_id, now)
+                if repo.mark_delivered(session, delivery_id, now) > 1:
+                    log.info("delivered to %s after earlier failures", target.masked)
                 report.sent += 1
                 continue
-            repo.mark_failed(session, delivery_id, now, result.error)
+            attempts = repo.mark_failed(session, delivery_id, now, result.error)
         report.failed += 1
         report.errors.append(result.error)
-        log.warning("delivery failed, will retry: %s", result.error)
+        # said once per alert and target, not at every retry (`trial-monitor status` shows the rest)
+        log.log(logging.WARNING if attempts == 1 else logging.DEBUG,
+                "delivery failed, kept for retry: %s", result.error)
         return

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from monitor.core.model import Decision, Outcome
+from monitor.core.model import Decision, Message, Outcome
 from monitor.store.tables import Alert, ChangeRecord, Cycle, Delivery, Snapshot, Trial
 
 RETRY_BACKOFF_MAX = timedelta(hours=6)
@@ -54,6 +54,34 @@ def last_good_data_timestamp(session: Session) -> str | None:
     return session.exec(statement).first()
 
 
+def failed_streak(session: Session, before_cycle: int) -> tuple[int, datetime | None]:
+    """Failed checks in a row just before ``before_cycle`` (killed ones ignored), and when it began."""
+    statement = (
+        select(Cycle.outcome, Cycle.started_at)
+        .where(col(Cycle.id) < before_cycle, Cycle.outcome != "running")
+        .order_by(col(Cycle.id).desc())
+        .limit(1000)
+    )
+    streak, since = 0, None
+    for outcome, started_at in session.exec(statement):
+        if outcome != "failed":
+            break
+        streak, since = streak + 1, started_at
+    return streak, since
+
+
+def add_notice(
+    session: Session, message: Message, *, targets: Sequence[TargetRef], now: datetime, cycle_id: int
+) -> None:
+    """A message about the monitor itself (an outage, its end), through the same outbox."""
+    alert = Alert(kind="notice", title=message.title, body=message.body, created_at=now, cycle_id=cycle_id)
+    session.add(alert)
+    session.flush()
+    assert alert.id is not None
+    for target in targets:
+        session.add(Delivery(alert_id=alert.id, target_key=target.key, target_masked=target.masked, next_attempt_at=now))
+
+
 def start_cycle(session: Session, now: datetime) -> int:
     cycle = Cycle(started_at=now)
     session.add(cycle)
@@ -63,8 +91,20 @@ def start_cycle(session: Session, now: datetime) -> int:
 
 
 def finish_cycle(
-    session: Session, cycle_id: int, *, outcome: str, now: datetime, data_timestamp: str | None, requests: int, note: str = ""
+    session: Session,
+    cycle_id: int,
+    *,
+    outcome: str,
+    now: datetime,
+    data_timestamp: str | None,
+    requests: int,
+    note: str = "",
+    notice: Message | None = None,
+    targets: Sequence[TargetRef] = (),
 ) -> None:
+    """Close the cycle's row, with the outage notice it owes (if any) in the same transaction."""
+    if notice is not None:
+        add_notice(session, notice, targets=targets, now=now, cycle_id=cycle_id)
     cycle = session.get(Cycle, cycle_id)
     assert cycle is not None
     cycle.outcome, cycle.finished_at, cycle.data_timestamp = outcome, now, data_timestamp
@@ -165,19 +205,23 @@ def due_deliveries(session: Session, now: datetime, *, ignore_backoff: bool) -> 
     return list(session.exec(statement).all())
 
 
-def mark_delivered(session: Session, delivery_id: int, now: datetime) -> None:
-    delivery = session.get(Delivery, delivery_id)
-    if delivery is not None and delivery.state == "pending":
-        delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
-        delivery.attempts += 1
-        session.add(delivery)
-        session.commit()
-
-
-def mark_failed(session: Session, delivery_id: int, now: datetime, error: str, *, drop: bool = False) -> None:
+def mark_delivered(session: Session, delivery_id: int, now: datetime) -> int:
+    """Mark a delivery sent; returns how many attempts it took."""
     delivery = session.get(Delivery, delivery_id)
     if delivery is None or delivery.state != "pending":
-        return
+        return 0
+    delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
+    delivery.attempts += 1
+    session.add(delivery)
+    session.commit()
+    return delivery.attempts
+
+
+def mark_failed(session: Session, delivery_id: int, now: datetime, error: str, *, drop: bool = False) -> int:
+    """Count a failed attempt and push the next one back; returns the attempts so far."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None or delivery.state != "pending":
+        return 0
     delivery.attempts += 1
     delivery.last_error = error[:500]
     if drop:
@@ -187,6 +231,7 @@ def mark_failed(session: Session, delivery_id: int, now: datetime, error: str, *
         delivery.next_attempt_at = now + backoff
     session.add(delivery)
     session.commit()
+    return delivery.attempts
 
 
 def delivery_counts(session: Session) -> dict[str, int]:
@@ -217,3 +262,13 @@ def history(session: Session, nct_id: str) -> list[ChangeRecord]:
 
 def last_cycle(session: Session) -> Cycle | None:
     return session.exec(select(Cycle).order_by(col(Cycle.id).desc()).limit(1)).first()
+
+
+def delivery_summary(session: Session) -> list[tuple[str, str, int, str | None]]:
+    """Per target and state: (masked target, state, count, latest error) for deliveries not yet sent."""
+    statement = (
+        select(Delivery.target_masked, Delivery.state, func.count(), func.max(Delivery.last_error))
+        .where(Delivery.state != "sent")
+        .group_by(Delivery.target_masked, Delivery.state)
+    )
+    return [(masked, state, count, error) for masked, state, count, error in session.exec(statement).all()]
