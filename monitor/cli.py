@@ -68,8 +68,10 @@ def setup_logging(verbose: bool) -> None:
         datefmt="%Y-%m-%d %H:%M:%S",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "httpcore", "apprise", "apscheduler", "stamina"):
+    for noisy in ("httpx", "httpcore", "apprise", "stamina"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # "skipped: maximum number of running instances" is expected when a check outlasts the interval
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
 def load() -> tuple[Settings, Watchlist]:
@@ -180,6 +182,8 @@ def list_trials() -> None:
             status = status_words(trial.overall_status)
         checked = f"{trial.last_checked_at:%Y-%m-%d %H:%M} UTC" if trial.last_checked_at else "never"
         label = labels.get(nct_id) or trial.title or ""
+        if trial.registry_id and trial.registry_id != nct_id:
+            label = f"(now {trial.registry_id}) {label}"
         typer.echo(f"{nct_id}  {status:<24}  updated {trial.last_update_posted or '—':<10}  "
                    f"checked {checked}  {label[:60]}")
     if counts.get("pending"):

@@ -95,6 +95,7 @@ async def _check(
         trials = repo.ensure_trials(session, watchlist.nct_ids, now)
         last_timestamp = repo.last_good_data_timestamp(session)
         awaiting = [i for i in watchlist.nct_ids if trials[i].snapshot_hash is None and trials[i].missing_since is None]
+        served_as = {i: trials[i].registry_id or i for i in watchlist.nct_ids}  # followed under its new id
     client = RegistryClient(
         settings.ctgov_url, pause=watchlist.request_pause, timeout=settings.http_timeout,
         attempts=settings.retry_attempts, budget=settings.retry_budget,
@@ -109,8 +110,9 @@ async def _check(
                 report.outcome = "quiet"
                 return
             found: set[str] = set()
-            async for page in client.studies_by_id(wanted):
-                readings = _match(page, wanted)
+            known = {served_as[i]: i for i in wanted} | {i: i for i in wanted}
+            async for page in client.studies_by_id(list(dict.fromkeys(served_as[i] for i in wanted))):
+                readings = _match(page, known)
                 found.update(readings)
                 _decide_and_store(engine, watchlist, readings, report, refs, now)
             missing = {i: None for i in wanted if i not in found}
@@ -120,17 +122,20 @@ async def _check(
             report.requests = client.requests
 
 
-def _match(page: list[dict[str, Any]], wanted: Sequence[str]) -> dict[str, Reading]:
-    """Map each returned study to the watched id it answers (its own id, or an alias of it)."""
-    wanted_set = set(wanted)
+def _match(page: list[dict[str, Any]], known: dict[str, str]) -> dict[str, Reading]:
+    """Map each returned study to the watched id it answers: by its id or one of its aliases.
+
+    ``known`` maps every id we asked for (the watched id, or the id the registry served it under
+    last time) to the watched id.
+    """
     readings: dict[str, Reading] = {}
     for study in page:
-        reading = read_record(study)
         ident = (study.get("protocolSection") or {}).get("identificationModule") or {}
         candidates = [ident.get("nctId"), *(ident.get("nctIdAliases") or [])] if isinstance(ident, dict) else []
         for candidate in candidates:
-            if isinstance(candidate, str) and candidate.upper() in wanted_set:
-                readings[candidate.upper()] = reading
+            if isinstance(candidate, str) and candidate.upper() in known:
+                readings[known[candidate.upper()]] = read_record(study)
+                break
     return readings
 
 

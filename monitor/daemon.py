@@ -27,6 +27,7 @@ from monitor.cycle import run_cycle, targets_of
 from monitor.delivery.outbox import deliver_due
 from monitor.settings import Settings
 from monitor.store.db import cycle_lock
+from monitor.store.locks import LockUnavailable, held
 from monitor.watchlist import Watchlist, WatchlistError, load_watchlist
 
 log = logging.getLogger("monitor.daemon")
@@ -62,16 +63,11 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
-        now = datetime.now(timezone.utc)
-        self.scheduler.add_job(self.check, IntervalTrigger(seconds=self.watchlist.interval_seconds),
-                               id="check", next_run_time=now)
         self.scheduler.add_job(self.reload_watchlist, IntervalTrigger(seconds=2), id="watchlist")
-        self.scheduler.add_job(self.retry_deliveries, IntervalTrigger(seconds=30), id="deliveries")
         self.scheduler.add_job(self.beat_job, IntervalTrigger(seconds=HEARTBEAT_EVERY), id="heartbeat",
-                               next_run_time=now)
+                               next_run_time=datetime.now(timezone.utc))
         self.scheduler.start()
-        log.info("trial-monitor running: %d trials, every %s, alerts to %s", len(self.watchlist.nct_ids),
-                 _words(self.watchlist.interval_seconds), ", ".join(t.masked for t in targets_of(self.watchlist)))
+        leading = asyncio.create_task(self.lead())
         await self.stopping.wait()
         log.info("stopping")
         self.scheduler.pause()
@@ -83,10 +79,42 @@ class Daemon:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
                 log.info("in-flight check abandoned; nothing half-written (each write is one transaction)")
+        leading.cancel()
+        await asyncio.gather(leading, return_exceptions=True)
         self.scheduler.shutdown(wait=False)
         _remove(self.settings.heartbeat_path)
         log.info("stopped")
         return 0
+
+    async def lead(self) -> None:
+        """Run the schedule while holding the schedule lock: one instance per database at a time.
+
+        Another instance on the same database stands by (healthy, reloading its watchlist) and
+        takes over within seconds when the leader stops or dies, since the lock dies with it.
+        """
+        while not self.stopping.is_set():
+            try:
+                async with held(self.engine, "schedule", wait=False) as leader:
+                    if leader:
+                        await self._schedule()
+                        return
+                log.info("another instance runs the schedule on this database; standing by to take over")
+                async with held(self.engine, "schedule", poll=2.0):
+                    log.info("taking over the schedule")
+                    await self._schedule()
+                    return
+            except LockUnavailable as exc:
+                log.error("cannot reach the database for the schedule lock (%s); trying again in 10 s", exc)
+                await asyncio.sleep(10)
+
+    async def _schedule(self) -> None:
+        now = datetime.now(timezone.utc)
+        self.scheduler.add_job(self.check, IntervalTrigger(seconds=self.watchlist.interval_seconds),
+                               id="check", next_run_time=now)
+        self.scheduler.add_job(self.retry_deliveries, IntervalTrigger(seconds=30), id="deliveries")
+        log.info("trial-monitor running: %d trials, every %s, alerts to %s", len(self.watchlist.nct_ids),
+                 _words(self.watchlist.interval_seconds), ", ".join(t.masked for t in targets_of(self.watchlist)))
+        await self.stopping.wait()
 
     async def check(self) -> None:
         from monitor.cli import print_report
@@ -137,6 +165,8 @@ class Daemon:
         added = [i for i in new.nct_ids if i not in old.nct_ids]
         removed = [i for i in old.nct_ids if i not in new.nct_ids]
         log.info("watchlist reloaded: %d trials (%d added, %d removed)", len(new.nct_ids), len(added), len(removed))
+        if self.scheduler.get_job("check") is None:  # standing by: nothing scheduled to adjust
+            return
         if new.interval_seconds != old.interval_seconds:
             self.beat.interval = new.interval_seconds
             self.scheduler.reschedule_job("check", trigger=IntervalTrigger(seconds=new.interval_seconds))

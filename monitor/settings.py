@@ -23,9 +23,9 @@ class Settings:
     ctgov_url: str
     now_override: datetime | None = None
     heartbeat_path: Path = Path("snapshots/heartbeat.json")
-    http_timeout: float = 30.0  # seconds for one registry request (connect, read)
+    http_timeout: float = 20.0  # seconds for one registry request (connect, read)
     retry_attempts: int = 5  # per registry request
-    retry_budget: float = 90.0  # seconds of retrying per registry request, at most
+    retry_budget: float = 60.0  # seconds of retrying per registry request, at most
     delivery_timeout: float = 20.0  # seconds per notification target
 
     @classmethod
@@ -37,9 +37,9 @@ class Settings:
             ctgov_url=(env.get("MONITOR_CTGOV_URL") or DEFAULT_CTGOV_URL).rstrip("/"),
             now_override=_parse_now(env.get("MONITOR_NOW")),
             heartbeat_path=Path(env.get("MONITOR_HEARTBEAT") or "snapshots/heartbeat.json"),
-            http_timeout=_number(env, "MONITOR_HTTP_TIMEOUT", 30.0),
+            http_timeout=_number(env, "MONITOR_HTTP_TIMEOUT", 20.0),
             retry_attempts=int(_number(env, "MONITOR_RETRY_ATTEMPTS", 5)),
-            retry_budget=_number(env, "MONITOR_RETRY_BUDGET", 90.0),
+            retry_budget=_number(env, "MONITOR_RETRY_BUDGET", 60.0),
             delivery_timeout=_number(env, "MONITOR_DELIVERY_TIMEOUT", 20.0),
         )
 

@@ -1,3 +1,4 @@
 """Shared pytest configuration."""
 
 from tests.support.fixtures import *  # noqa
+from tests.support.postgres import *  # noqa

@@ -1,6 +1,8 @@
 """The whole verdict on one trial in one cycle, as a value (urlwatch's worker.py, kept pure).
 
     not in the answer       -> not_found (a message the first time only)
+    back after missing      -> changed   ("found in the registry again", once)
+    served under a new id   -> changed   ("now registered as …", once; never "missing")
     unreadable record       -> error     (nothing stored; reported, the others go on)
     no earlier snapshot     -> baseline  (stored, nothing sent)
     same fingerprint        -> unchanged
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.core.diff import compare
-from monitor.core.model import Decision, Level, Outcome
+from monitor.core.model import ChangeEvent, Decision, Level, Outcome
 from monitor.core.record import RecordShapeError, fingerprint, view_of
 from monitor.core.render import render_change, render_not_found
 
@@ -56,15 +58,38 @@ def decide(
     if previous_fingerprint is None:
         return _with(stored, Outcome.BASELINE, note="baseline recorded")
     if previous_fingerprint == reading.fingerprint:
-        return stored
+        notices = _identity_events(nct_id, reading.view, reading.view, missing_reported)
+        return _changed(stored, notices) if notices else stored
     if previous_view is None or previous_view.get("v") != reading.view.get("v"):
         return _with(stored, Outcome.BASELINE, note="re-baselined (record view format changed)")
-    events = tuple(compare(previous_view, reading.view, compare_groups))
-    if not events:
-        return stored
+    notices = _identity_events(nct_id, previous_view, reading.view, missing_reported)
+    events = notices + tuple(compare(previous_view, reading.view, compare_groups))
+    return _changed(stored, events) if events else stored
+
+
+def _changed(stored: Decision, events: tuple[ChangeEvent, ...]) -> Decision:
     pushed = [e for e in events if e.level is not Level.INFO]
-    message = render_change(reading.view, pushed) if pushed else None
-    return Decision(nct_id, Outcome.CHANGED, reading.fingerprint, reading.view, events, message)
+    message = render_change(stored.view or {}, pushed) if pushed else None
+    return Decision(stored.nct_id, Outcome.CHANGED, stored.fingerprint, stored.view, events, message)
+
+
+def _identity_events(
+    nct_id: str, previous: dict[str, Any] | None, current: dict[str, Any], missing_reported: bool
+) -> tuple[ChangeEvent, ...]:
+    """What happened to the trial's identity: re-registered under a new id, or back after missing."""
+    events: list[ChangeEvent] = []
+    old_id, new_id = (previous or {}).get("id") or nct_id, current.get("id")
+    if new_id and new_id != old_id:
+        events.append(ChangeEvent(
+            "moved", "nct_id", old_id, new_id,
+            f"Now registered as {new_id} (the registry lists {old_id} as an earlier id of this trial; "
+            f"it is followed under {new_id} from now on)", Level.MEDIUM,
+        ))
+    if missing_reported:
+        events.append(ChangeEvent(
+            "found_again", "record", None, new_id, "Found in the registry again after being missing", Level.MEDIUM,
+        ))
+    return tuple(events)
 
 
 def _with(decision: Decision, outcome: Outcome, *, note: str) -> Decision:

@@ -1,27 +1,21 @@
 """Opening the database (SQLite in WAL mode by default, PostgreSQL when shared) and the cycle lock.
 
-The cycle lock dies with its holder: an ``flock`` on a file beside the SQLite database (the
-kernel drops it when the process dies, even on SIGKILL), or a PostgreSQL advisory lock held by
-a session (dropped when the connection goes). Never a PID file or a lease.
+The locks themselves (dying with their holder) are in ``monitor.store.locks``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import fcntl
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
-from sqlmodel import SQLModel, create_engine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlmodel import create_engine
 
-from monitor.store import tables  # noqa: F401  (registers the tables)
-
-_ADVISORY_KEY = 7_307_151_419  # "trial-monitor" cycle lock in pg_advisory_lock's key space
+from monitor.store import migrations, tables  # noqa: F401  (registers the tables)
+from monitor.store.locks import held
 
 
 class StoreError(Exception):
@@ -36,7 +30,8 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def open_engine(url: str) -> Engine:
-    """Create the engine, the SQLite folder if needed, and the tables; errors become StoreError."""
+    """Create the engine and the SQLite folder if needed, and migrate the schema to the newest
+    revision (never dropping data); errors become StoreError."""
     try:
         backend = make_url(url).get_backend_name()
     except ArgumentError:
@@ -52,8 +47,12 @@ def open_engine(url: str) -> Engine:
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
-        SQLModel.metadata.create_all(engine)
-    except SQLAlchemyError as exc:
+        migrations.upgrade(engine)
+    except migrations.MigrationError as exc:
+        engine.dispose()
+        raise StoreError(str(exc)) from None
+    except (SQLAlchemyError, OSError) as exc:
+        engine.dispose()
         raise StoreError(f"cannot open the database {_safe(url)}: {_first_line(exc)}") from None
     return engine
 
@@ -70,10 +69,10 @@ def _prepare_folder(path: Path) -> None:
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA busy_timeout=30000")  # first: switching a new file to WAL can meet a lock
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -86,62 +85,9 @@ def _first_line(exc: BaseException) -> str:
     return str(orig or exc).strip().splitlines()[0]
 
 
-@contextlib.asynccontextmanager
-async def cycle_lock(engine: Engine, *, wait: bool = True) -> AsyncIterator[bool]:
+def cycle_lock(engine: Engine, *, wait: bool = True) -> contextlib.AbstractAsyncContextManager[bool]:
     """Hold the one lock that serialises cycles (and deliveries) across processes.
 
     Yields True when held; with ``wait=False`` yields False at once if another holder has it.
     """
-    path = sqlite_path(str(engine.url))
-    if engine.url.get_backend_name() == "postgresql":
-        async with _advisory_lock(engine, wait) as held:
-            yield held
-    elif path is not None:
-        async with _file_lock(path.with_name(path.name + ".lock"), wait) as held:
-            yield held
-    else:
-        yield True
-
-
-@contextlib.asynccontextmanager
-async def _file_lock(path: Path, wait: bool) -> AsyncIterator[bool]:
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not wait:
-                    yield False
-                    return
-                await asyncio.sleep(0.2)
-        try:
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-@contextlib.asynccontextmanager
-async def _advisory_lock(engine: Engine, wait: bool) -> AsyncIterator[bool]:
-    try:
-        conn = engine.connect()
-    except OperationalError as exc:
-        raise StoreError(f"cannot reach the database {_safe(str(engine.url))}: {_first_line(exc)}") from None
-    try:
-        while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _ADVISORY_KEY}).scalar():
-            conn.rollback()
-            if not wait:
-                yield False
-                return
-            await asyncio.sleep(0.5)
-        conn.commit()
-        try:
-            yield True
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _ADVISORY_KEY})
-            conn.commit()
-    finally:
-        conn.close()
+    return held(engine, "cycle", wait=wait)

@@ -151,6 +151,7 @@ def _store_view(session: Session, trial: Trial, decision: Decision, now: datetim
         session.add(Snapshot(hash=decision.fingerprint, nct_id=trial.nct_id, view=decision.view, first_seen_at=now))
     view = decision.view
     trial.snapshot_hash = decision.fingerprint
+    trial.registry_id = view.get("id")
     trial.title = view.get("title")
     trial.overall_status = (view.get("status") or {}).get("overall")
     trial.last_update_posted = view.get("updated")

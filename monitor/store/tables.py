@@ -19,7 +19,8 @@ JsonColumn = JSON().with_variant(JSONB(), "postgresql")
 class Trial(SQLModel, table=True):
     """A tracked trial and what we last knew of it (denormalised for ``list``)."""
 
-    nct_id: str = Field(primary_key=True, max_length=16)
+    nct_id: str = Field(primary_key=True, max_length=16)  # as the watchlist names it
+    registry_id: str | None = Field(default=None, max_length=16)  # as the registry serves it now
     snapshot_hash: str | None = Field(default=None, foreign_key="snapshot.hash")
     title: str | None = None
     overall_status: str | None = None

@@ -32,6 +32,23 @@ def mailbox() -> Iterator[SmtpReceiver]:
         receiver.stop()
 
 
-@pytest.fixture
-def home(tmp_path: Path, registry: StandInRegistry) -> Home:
+# Scenarios that look inside the SQLite file itself run on SQLite only. Prefer marking the test
+# with @pytest.mark.sqlite_only; this list names the ones that are not marked (yet).
+SQLITE_SPECIFIC = {
+    "test_secrets_never_reach_output_logs_or_database": "reads the SQLite file to prove no secret is stored",
+}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def home(request: pytest.FixtureRequest, tmp_path: Path, registry: StandInRegistry) -> Home:
+    """A user's folder, on each backend: SQLite under snapshots/, or a fresh PostgreSQL database.
+
+    ``home.database`` is the SQLite file's path (unused on PostgreSQL).
+    """
+    if request.param == "postgresql":
+        name = getattr(request.node, "originalname", request.node.name)
+        if request.node.get_closest_marker("sqlite_only") or name in SQLITE_SPECIFIC:
+            pytest.skip(f"SQLite only: {SQLITE_SPECIFIC.get(name, 'marked sqlite_only')}")
+        url = request.getfixturevalue("pg_database_url")
+        return Home(tmp_path, registry.base_url, MONITOR_DATABASE_URL=url)
     return Home(tmp_path, registry.base_url)

@@ -60,11 +60,17 @@ class Home:
         assert "Traceback" not in result.text, result.text
         return result
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [*MONITOR, *args], cwd=self.folder, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, start_new_session=True,
-        )
+    def start(self, *args: str, log: Path | None = None) -> subprocess.Popen[str]:
+        """Start a command in the background; its output goes to a pipe, or to ``log`` (readable while it runs)."""
+        output = log.open("w") if log is not None else subprocess.PIPE
+        try:
+            return subprocess.Popen(
+                [*MONITOR, *args], cwd=self.folder, env=self.env, stdout=output, stderr=subprocess.STDOUT,
+                text=True, start_new_session=True,
+            )
+        finally:
+            if log is not None:
+                output.close()  # type: ignore[union-attr]
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1) -> bool:  # type: ignore[no-untyped-def]

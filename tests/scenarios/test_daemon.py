@@ -52,3 +52,31 @@ def test_sigterm_during_a_hung_check_exits_promptly(home: Home, registry: StandI
     assert code == 0, output
     assert time.monotonic() - started < 8
     assert "Traceback" not in output
+
+
+def test_one_instance_runs_the_schedule_and_another_takes_over(
+    home: Home, registry: StandInRegistry, hook: JsonReceiver
+) -> None:
+    home.write_watchlist(["NCT06171568", "NCT00973089"], [hook.url()], interval="1s")
+    first_log, second_log = home.folder / "first.log", home.folder / "second.log"
+    first = home.start("run", log=first_log)
+    assert wait_until(lambda: "trial-monitor running" in first_log.read_text())
+    second = home.start("run", log=second_log)
+    try:
+        assert wait_until(lambda: "standing by" in second_log.read_text())
+        time.sleep(2)
+        assert "trial-monitor running" not in second_log.read_text()
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        assert wait_until(lambda: "taking over the schedule" in second_log.read_text(), timeout=20)
+        registry.update("NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
+        registry.refresh()
+        hook.wait_for(1, timeout=20)
+        time.sleep(3)
+        assert len(hook.messages) == 1
+    finally:
+        code, _ = stop(second, signal.SIGTERM)
+        if first.poll() is None:
+            first.kill()
+    assert code == 0
+    assert "Traceback" not in first_log.read_text() + second_log.read_text()

@@ -1,0 +1,145 @@
+"""The store on both backends (SQLite and a real PostgreSQL): the queries, the cycle lock, opening errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from monitor.core.model import ChangeEvent, Decision, Level, Message, Outcome
+from monitor.store import repo
+from monitor.store.db import StoreError, cycle_lock, open_engine
+from monitor.store.repo import TargetRef
+
+NCT = "NCT00000001"
+NOW = datetime(2026, 5, 6, 7, 8, 9, 123_456, tzinfo=UTC)
+VIEW = {"title": "A trial", "status": {"overall": "RECRUITING"}, "updated": "2026-05-01", "sites": [{"city": "Lyon"}]}
+
+
+@pytest.fixture
+def engine(store_url: str) -> Engine:
+    return open_engine(store_url)
+
+
+def test_repo_round_trip(engine: Engine) -> None:
+    later = NOW + timedelta(minutes=5)
+    changed = {**VIEW, "status": {"overall": "COMPLETED"}}
+    event = ChangeEvent("status", "status", "RECRUITING", "COMPLETED", "Overall status: Recruiting → Completed", Level.HIGH)
+    targets = [TargetRef("k1", "json://127.0.0.1/…"), TargetRef("k2", "mailto://…")]
+    with Session(engine) as session:
+        trials = repo.ensure_trials(session, [NCT, NCT, "NCT00000002"], NOW)
+        assert sorted(trials) == [NCT, "NCT00000002"]
+        cycle_id = repo.start_cycle(session, NOW)
+        repo.record_decision(
+            session, trials[NCT], Decision(NCT, Outcome.BASELINE, fingerprint="a" * 64, view=VIEW),
+            targets=targets, now=NOW, cycle_id=cycle_id,
+        )
+        repo.record_decision(
+            session, trials[NCT],
+            Decision(NCT, Outcome.CHANGED, fingerprint="b" * 64, view=changed, events=(event,), message=Message("T", "B")),
+            targets=targets, now=later, cycle_id=cycle_id,
+        )
+    with Session(engine) as session:  # read back through a new session: what the database holds
+        trial = repo.trials_by_id(session, [NCT])[NCT]
+        assert (trial.overall_status, trial.baseline_at, trial.last_changed_at) == ("COMPLETED", NOW, later)
+        assert trial.baseline_at is not None and trial.baseline_at.tzinfo is not None
+        assert repo.snapshot_views(session, ["a" * 64, "b" * 64]) == {"a" * 64: VIEW, "b" * 64: changed}
+        [recorded] = repo.history(session, NCT)
+        assert (recorded.old, recorded.new, recorded.level, recorded.detected_at) == ("RECRUITING", "COMPLETED", "high", later)
+
+        due = repo.due_deliveries(session, later, ignore_backoff=False)
+        assert [d.target_key for d, _alert in due] == ["k1", "k2"] and due[0][1].title == "T"
+        assert repo.due_deliveries(session, NOW, ignore_backoff=False) == []
+        repo.mark_delivered(session, due[0][0].id, later)
+        repo.mark_failed(session, due[1][0].id, later, "connection refused")
+        assert repo.due_deliveries(session, later, ignore_backoff=False) == []  # backing off
+        [(pending, _alert)] = repo.due_deliveries(session, later, ignore_backoff=True)
+        assert pending.target_key == "k2" and pending.attempts == 1
+        assert pending.next_attempt_at == later + timedelta(seconds=30)
+        assert repo.delivery_counts(session) == {"sent": 1, "pending": 1}
+
+
+def test_cycle_lock_second_holder_waits(store_url: str) -> None:
+    first, second = open_engine(store_url), open_engine(store_url)  # two "processes"
+
+    async def scenario() -> None:
+        got_at: list[float] = []
+
+        async def wait_for_it() -> None:
+            async with cycle_lock(second) as held:
+                got_at.append(time.monotonic())
+                assert held
+
+        async with cycle_lock(first) as held:
+            assert held
+            waiter = asyncio.create_task(wait_for_it())
+            await asyncio.sleep(1.2)
+            assert not waiter.done()
+            async with cycle_lock(second, wait=False) as free:
+                assert free is False
+            released_at = time.monotonic()
+        await asyncio.wait_for(waiter, 10)
+        assert got_at[0] >= released_at
+        async with cycle_lock(second, wait=False) as free:
+            assert free is True
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.postgres
+def test_pg_lock_dies_with_its_connection(pg_database_url: str) -> None:
+    holder, other = open_engine(pg_database_url), open_engine(pg_database_url)
+
+    def holder_pid() -> int | None:
+        with other.connect() as conn:
+            return conn.execute(text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )).scalar()
+
+    async def scenario() -> None:
+        # whether the dead holder's own unlock raises is not the point here: the next holder is
+        with contextlib.suppress(SQLAlchemyError):
+            async with cycle_lock(holder) as held:
+                assert held
+                pid = holder_pid()
+                assert pid is not None
+                async with cycle_lock(other, wait=False) as free:
+                    assert free is False
+                with other.connect() as conn:
+                    assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+                deadline = time.monotonic() + 10
+                while holder_pid() is not None and time.monotonic() < deadline:
+                    await asyncio.sleep(0.05)
+                async with cycle_lock(other, wait=False) as free:
+                    assert free is True
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("not a url", "not a database URL"),
+        ("sqlite:////dev/null/monitor.db", "cannot create the data folder /dev/null"),
+        ("postgresql+psycopg://postgres@127.0.0.1:1/nothing", "cannot open the database postgresql+psycopg://postgres@127.0.0.1:1/nothing"),
+    ],
+)
+def test_open_errors_are_one_line(url: str, expected: str) -> None:
+    with pytest.raises(StoreError) as raised:
+        open_engine(url)
+    assert expected in str(raised.value) and "\n" not in str(raised.value)
+
+
+@pytest.mark.postgres
+def test_missing_pg_database_is_one_line(postgres_url: str) -> None:
+    url = postgres_url.rsplit("/", 1)[0] if postgres_url.count("/") > 2 else postgres_url
+    with pytest.raises(StoreError, match='database "no_such_db" does not exist') as raised:
+        open_engine(f"{url}/no_such_db")
+    assert "\n" not in str(raised.value)
