@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.scenarios.harness import sponsor_edit
 from tests.standin.registry import StandInRegistry, fixture_studies  # noqa: E402
 from tests.support.receivers import JsonReceiver  # noqa: E402
 
@@ -94,7 +95,7 @@ def soak(seconds: float = 70.0, fail_share: float = 1 / 3) -> SoakFigures:
                 round_values = []
                 for index, trial in enumerate(TRIALS):  # every trial changes; one refresh per round
                     count = 1000 + len(expected) + index
-                    registry.update(trial, lambda s, c=count: s["protocolSection"]["designModule"].update(
+                    sponsor_edit(registry, trial, lambda s, c=count: s["protocolSection"]["designModule"].update(
                         enrollmentInfo={"count": c, "type": "ESTIMATED"}))
                     round_values.append(str(count))
                 registry.refresh()

@@ -93,9 +93,27 @@ def check(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say wha
     with user_errors():
         settings, watchlist = load()
         engine = open_engine(settings.database_url)
-        report = asyncio.run(run_cycle(settings, watchlist, engine, ignore_backoff=True))
+        with progress_bar() as progress:
+            report = asyncio.run(run_cycle(settings, watchlist, engine, ignore_backoff=True, progress=progress))
     print_report(report, verbose)
     raise typer.Exit(report.exit_code)
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar for fetching many whole records (a large baseline), in a terminal only."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Fetching records", total=None, visible=False)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, visible=total >= 500)
+
+        yield update
 
 
 def print_report(report: CycleReport, verbose: bool, echo: Callable[[str], None] = typer.echo) -> None:
@@ -103,6 +121,9 @@ def print_report(report: CycleReport, verbose: bool, echo: Callable[[str], None]
         echo(f"Registry unavailable: {report.error}. Nothing was recorded; the next check tries again.")
     elif report.outcome == "quiet":
         echo(f"No registry refresh since the last check (data of {report.data_timestamp}); {report.requests} request.")
+    elif not report.decisions:
+        echo(f"Registry refreshed (data of {report.data_timestamp}): none of the watched trials was updated "
+             f"since {report.since}; {report.requests} requests.")
     else:
         counts = ", ".join(f"{report.count(o)} {o.value.replace('_', ' ')}" for o in Outcome if report.count(o))
         echo(f"Checked {len(report.decisions)} trials against registry data of {report.data_timestamp}: "

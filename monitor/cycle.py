@@ -8,8 +8,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TextIO
 
 from sqlalchemy import Engine
@@ -18,9 +19,10 @@ from sqlmodel import Session
 from monitor.core.decide import Reading, decide, read_record
 from monitor.core.model import Decision, Outcome
 from monitor.core.outage import outage_notice
+from monitor.core.sync import cursor_date, registry_wide_is_cheaper, sweep_share
 from monitor.delivery.notify import ConsoleTarget, TargetLike
 from monitor.delivery.outbox import DeliveryReport, deliver_due
-from monitor.registry import RegistryClient, RegistryUnavailable
+from monitor.registry import RegistryClient, RegistryUnavailable, UpdateStamp, id_batches
 from monitor.settings import Settings
 from monitor.store import repo
 from monitor.store.db import cycle_lock
@@ -37,6 +39,9 @@ class CycleReport:
     requests: int = 0
     decisions: list[Decision] = field(default_factory=list)
     error: str = ""
+    refreshed: bool = False
+    since: str | None = None  # the registry date updates were listed from
+    progress: Callable[[int, int], None] | None = None  # (fetched, to fetch) while fetching whole records
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     @property
@@ -53,11 +58,17 @@ def targets_of(watchlist: Watchlist) -> Sequence[TargetLike]:
 
 
 async def run_cycle(
-    settings: Settings, watchlist: Watchlist, engine: Engine, *, ignore_backoff: bool, out: TextIO | None = None
+    settings: Settings,
+    watchlist: Watchlist,
+    engine: Engine,
+    *,
+    ignore_backoff: bool,
+    out: TextIO | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CycleReport:
     """Run one whole check while holding the cycle lock (a running check makes this one wait)."""
     async with cycle_lock(engine):
-        report = CycleReport()
+        report = CycleReport(progress=progress)
         targets = targets_of(watchlist)
         with Session(engine) as session:
             report.cycle_id = repo.start_cycle(session, settings.now())
@@ -91,11 +102,20 @@ async def _check(
 ) -> None:
     now = settings.now()
     refs = [repo.TargetRef(t.key, t.masked) for t in targets]
+    ids = watchlist.nct_ids
     with Session(engine) as session:
-        trials = repo.ensure_trials(session, watchlist.nct_ids, now)
+        trials = repo.ensure_trials(session, ids, now)
         last_timestamp = repo.last_good_data_timestamp(session)
-        awaiting = [i for i in watchlist.nct_ids if trials[i].snapshot_hash is None and trials[i].missing_since is None]
-        served_as = {i: trials[i].registry_id or i for i in watchlist.nct_ids}  # followed under its new id
+        known_trials = {i: _Known.of(trials[i]) for i in ids}
+    awaiting = [i for i in ids if known_trials[i].awaiting]
+    missing = [i for i in ids if known_trials[i].missing]
+    settled = [i for i in ids if not known_trials[i].awaiting and not known_trials[i].missing]
+    served = {i: known_trials[i].served_as for i in ids}  # followed under the registry's current id
+    known = {served[i]: i for i in ids} | {i: i for i in ids}
+
+    def store(readings: dict[str, Reading | None]) -> None:
+        _decide_and_store(engine, watchlist, readings, report, refs, now)
+
     client = RegistryClient(
         settings.ctgov_url, pause=watchlist.request_pause, timeout=settings.http_timeout,
         attempts=settings.retry_attempts, budget=settings.retry_budget,
@@ -104,22 +124,96 @@ async def _check(
         try:
             version = await client.version()
             report.data_timestamp = version.data_timestamp
-            refreshed = version.data_timestamp != last_timestamp
-            wanted = list(watchlist.nct_ids) if refreshed else awaiting
-            if not wanted:
-                report.outcome = "quiet"
-                return
-            found: set[str] = set()
-            known = {served_as[i]: i for i in wanted} | {i: i for i in wanted}
-            async for page in client.studies_by_id(list(dict.fromkeys(served_as[i] for i in wanted))):
-                readings = _match(page, known)
-                found.update(readings)
-                _decide_and_store(engine, watchlist, readings, report, refs, now)
-            missing = {i: None for i in wanted if i not in found}
-            _decide_and_store(engine, watchlist, missing, report, refs, now)
-            report.outcome = "checked"
+            report.since = since = cursor_date(last_timestamp)
+            report.refreshed = version.data_timestamp != last_timestamp
+            whole = awaiting + (missing if report.refreshed else [])
+            if report.refreshed and since is None:
+                whole += settled
+            elif report.refreshed and len(list(id_batches([served[i] for i in settled]))) <= 1:
+                async for page in client.studies_by_id_since([served[i] for i in settled], since):
+                    store(_match(page, known))  # only updated records come back: absence means nothing
+            elif report.refreshed:
+                dates = {i: known_trials[i].last_update_posted for i in settled}
+                whole += await _updated_since(client, since, [served[i] for i in settled], known, dates)
+            if report.refreshed:
+                fetched = set(whole) | {d.nct_id for d in report.decisions}
+                candidates = [(i, known_trials[i].swept_at) for i in settled if i not in fetched]
+                whole += sweep_share(candidates, now=now, period_seconds=watchlist.sweep_seconds, watched=len(ids))
+            if whole:
+                await _fetch_whole(client, whole, served, known, store, report)
+            report.outcome = "checked" if report.refreshed or whole else "quiet"
         finally:
             report.requests = client.requests
+    with Session(engine) as session:
+        repo.mark_checked(session, settled, now)
+        changed = [d.nct_id for d in report.decisions if d.outcome is Outcome.CHANGED]
+        repo.prune_snapshots(session, changed, keep=watchlist.keep_snapshots, keep_days=watchlist.keep_days, now=now)
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the cycle needs to know of a trial before fetching (plain values, no ORM object)."""
+
+    awaiting: bool
+    missing: bool
+    served_as: str
+    last_update_posted: str | None
+    swept_at: datetime | None
+
+    @classmethod
+    def of(cls, trial: Any) -> _Known:
+        return cls(
+            awaiting=trial.snapshot_hash is None and trial.missing_since is None,
+            missing=trial.missing_since is not None,
+            served_as=trial.registry_id or trial.nct_id,
+            last_update_posted=trial.last_update_posted,
+            swept_at=trial.swept_at,
+        )
+
+
+async def _updated_since(
+    client: RegistryClient, since: str, served: list[str], known: dict[str, str], dates: dict[str, str | None]
+) -> list[str]:
+    """The watched trials whose "last update posted" moved, from the cheaper of the two listings."""
+    updated: dict[str, None] = {}
+
+    def take(stamps: list[UpdateStamp]) -> None:
+        for stamp in stamps:
+            watched = next((known[i] for i in (stamp.nct_id, *stamp.aliases) if i in known), None)
+            if watched is not None and (stamp.last_update_posted is None or stamp.last_update_posted != dates.get(watched)):
+                updated[watched] = None
+
+    listing = client.studies_updated(since)
+    first, total = await anext(listing)
+    if total is None or registry_wide_is_cheaper(total, len(list(id_batches(served)))):
+        take(first)
+        async for stamps, _ in listing:
+            take(stamps)
+    else:
+        await listing.aclose()
+        async for stamps, _ in client.studies_updated(since, served):
+            take(stamps)
+    return list(updated)
+
+
+async def _fetch_whole(
+    client: RegistryClient,
+    whole: list[str],
+    served: dict[str, str],
+    known: dict[str, str],
+    store: Callable[[dict[str, Reading | None]], None],
+    report: CycleReport,
+) -> None:
+    """Fetch these records whole; a trial absent from the complete answer is not found."""
+    wanted = list(dict.fromkeys(whole))
+    found: set[str] = set()
+    async for page in client.studies_by_id(list(dict.fromkeys(served[i] for i in wanted))):
+        readings = _match(page, known)
+        found.update(readings)
+        store(readings)
+        if report.progress:
+            report.progress(len(found), len(wanted))
+    store({i: None for i in wanted if i not in found})
 
 
 def _match(page: list[dict[str, Any]], known: dict[str, str]) -> dict[str, Reading]:

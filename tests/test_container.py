@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scenarios.harness import wait_until
+from tests.scenarios.harness import sponsor_edit, wait_until
 from tests.standin.registry import StandInRegistry
 from tests.support.container import CONTAINER_CHECK, IMAGE, REPO_ROOT, Container, build, podman
 from tests.support.receivers import JsonReceiver
@@ -134,7 +134,7 @@ def test_daemon_in_container_checks_alerts_is_healthy_and_stops_cleanly(
 
     # a change in the registry reaches the webhook, exactly once
     assert json_receiver.messages == []
-    registry.update("NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
+    sponsor_edit(registry, "NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
     registry.refresh()
     [message] = json_receiver.wait_for(1, timeout=60)
     assert "Not yet recruiting → Recruiting" in message.message, message.message

@@ -4,7 +4,8 @@ from monitor.registry.client import (
     RegistryClient,
     RegistryUnavailable,
     RegistryVersion,
+    UpdateStamp,
     id_batches,
 )
 
-__all__ = ["RegistryClient", "RegistryUnavailable", "RegistryVersion", "id_batches"]
+__all__ = ["RegistryClient", "RegistryUnavailable", "RegistryVersion", "UpdateStamp", "id_batches"]

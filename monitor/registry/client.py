@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # What a study fetch asks for: everything we compare, not the (large) results section itself.
 STUDY_FIELDS = "ProtocolSection|DerivedSection|HasResults"
+# What the cheap "what was updated" listing asks for: identity and the last update date.
+STAMP_FIELDS = "NCTId|NCTIdAlias|LastUpdatePostDate"
 MAX_IDS_PER_REQUEST = 500  # AACT sends 500 per request in production
 MAX_QUERY_CHARS = 7_500  # keep URLs under ~8 KB
 PAGE_SIZE = 1000  # the registry's maximum
@@ -49,6 +51,15 @@ class _Transient(Exception):
 
 
 @dataclass(frozen=True)
+class UpdateStamp:
+    """A record's identity and "last update posted" date, from the cheap listing."""
+
+    nct_id: str
+    aliases: tuple[str, ...]
+    last_update_posted: str | None
+
+
+@dataclass(frozen=True)
 class RegistryVersion:
     api_version: str
     data_timestamp: str  # UTC, "yyyy-MM-ddTHH:mm:ss": moves when the registry refreshes
@@ -66,6 +77,24 @@ def id_batches(ids: Sequence[str], max_ids: int = MAX_IDS_PER_REQUEST) -> Iterat
         length += len(nct_id) + 3  # "%7C" between ids once encoded
     if batch:
         yield batch
+
+
+def _stamp(study: dict[str, Any]) -> UpdateStamp | None:
+    """Read one listing entry defensively; None when it has no usable id."""
+    protocol = study.get("protocolSection")
+    ident = protocol.get("identificationModule") if isinstance(protocol, dict) else None
+    status = protocol.get("statusModule") if isinstance(protocol, dict) else None
+    nct_id = ident.get("nctId") if isinstance(ident, dict) else None
+    if not isinstance(nct_id, str):
+        return None
+    aliases = ident.get("nctIdAliases") if isinstance(ident, dict) else None
+    posted = status.get("lastUpdatePostDateStruct") if isinstance(status, dict) else None
+    date = posted.get("date") if isinstance(posted, dict) else posted
+    return UpdateStamp(
+        nct_id.upper(),
+        tuple(a.upper() for a in aliases if isinstance(a, str)) if isinstance(aliases, list) else (),
+        date if isinstance(date, str) else None,
+    )
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -149,16 +178,50 @@ class RegistryClient:
             async for page in self._pages("/studies", params, max_pages=len(batch) + 5):
                 yield page
 
+    async def studies_updated(
+        self, since: str, ids: Sequence[str] | None = None
+    ) -> AsyncIterator[tuple[list[UpdateStamp], int | None]]:
+        """Yield (stamps, totalCount) per page of the records updated on or after ``since``.
+
+        Registry-wide when ``ids`` is None, else only those ids (in URL-sized batches). The
+        first page of each listing carries the registry's ``totalCount``; a listing that ends
+        with fewer records than it announced is a failure, never a short answer.
+        """
+        expression = f"AREA[LastUpdatePostDate]RANGE[{since},MAX]"
+        listings = [None] if ids is None else list(id_batches(ids))
+        for batch in listings:
+            params = {"filter.advanced": expression, "fields": STAMP_FIELDS, "pageSize": str(PAGE_SIZE),
+                      "countTotal": "true"} | ({"filter.ids": "|".join(batch)} if batch else {})
+            announced: int | None = None
+            seen = 0
+            async for page, total in self._pages("/studies", params, max_pages=100_000, with_total=True):
+                announced = total if announced is None else announced
+                stamps = [stamp for stamp in map(_stamp, page) if stamp is not None]
+                seen += len(page)
+                yield stamps, total
+            if announced is not None and seen < announced:
+                raise RegistryUnavailable(f"the registry's listing ended after {seen} of {announced} records")
+
+    async def studies_by_id_since(self, ids: Sequence[str], since: str) -> AsyncIterator[list[dict[str, Any]]]:
+        """Whole records of those ``ids`` updated on or after ``since`` (small watchlists: one step)."""
+        for batch in id_batches(ids):
+            params = {"filter.ids": "|".join(batch), "filter.advanced": f"AREA[LastUpdatePostDate]RANGE[{since},MAX]",
+                      "fields": STUDY_FIELDS, "pageSize": str(PAGE_SIZE)}
+            async for page in self._pages("/studies", params, max_pages=len(batch) + 5):
+                yield page
+
     async def _pages(
-        self, path: str, params: dict[str, str], *, max_pages: int
-    ) -> AsyncIterator[list[dict[str, Any]]]:
+        self, path: str, params: dict[str, str], *, max_pages: int, with_total: bool = False
+    ) -> AsyncIterator[Any]:
         token: str | None = None
         for _ in range(max_pages):
             data = await self._get_json(path, params | ({"pageToken": token} if token else {}))
             studies = data.get("studies") if isinstance(data, dict) else None
             if not isinstance(studies, list) or not all(isinstance(s, dict) for s in studies):
                 raise RegistryUnavailable(f"the registry's {path} answer has no list of studies")
-            yield studies
+            total = data.get("totalCount")
+            yield (studies, total if isinstance(total, int) and not isinstance(total, bool) else None) \
+                if with_total else studies
             token = data.get("nextPageToken")
             if not token:
                 return

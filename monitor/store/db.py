@@ -40,7 +40,9 @@ def open_engine(url: str) -> Engine:
     if path is not None:
         _prepare_folder(path)
     try:
-        engine = create_engine(url, pool_pre_ping=backend != "sqlite")
+        # a PostgreSQL server that never answers must not hang a command: 10 s to connect
+        connect_args = {"connect_timeout": 10} if backend == "postgresql" else {}
+        engine = create_engine(url, pool_pre_ping=backend != "sqlite", connect_args=connect_args)
     except (ArgumentError, ImportError) as exc:
         hint = " (install the 'postgres' extra: pip install 'trial-monitor[postgres]')" if backend == "postgresql" else ""
         raise StoreError(f"cannot use database {make_url(url).render_as_string(hide_password=True)}: {exc}{hint}") from None

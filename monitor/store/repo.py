@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from monitor.core.model import Decision, Message, Outcome
@@ -156,6 +156,7 @@ def _store_view(session: Session, trial: Trial, decision: Decision, now: datetim
     trial.overall_status = (view.get("status") or {}).get("overall")
     trial.last_update_posted = view.get("updated")
     trial.last_checked_at = now
+    trial.swept_at = now  # the whole record was read: a baseline or a change counts as a sweep
     trial.missing_since = None
     trial.last_error = None
     if decision.outcome is Outcome.BASELINE:
@@ -273,3 +274,36 @@ def delivery_summary(session: Session) -> list[tuple[str, str, int, str | None]]
         .group_by(Delivery.target_masked, Delivery.state)
     )
     return [(masked, state, count, error) for masked, state, count, error in session.exec(statement).all()]
+
+
+def mark_checked(session: Session, nct_ids: Sequence[str], now: datetime) -> None:
+    """A good cycle vouches for every settled trial it did not need to fetch: one UPDATE per chunk."""
+    for start in range(0, len(nct_ids), 5000):
+        chunk = list(nct_ids[start : start + 5000])
+        session.execute(update(Trial).where(col(Trial.nct_id).in_(chunk)).values(last_checked_at=now))
+    session.commit()
+
+
+def prune_snapshots(session: Session, changed: Sequence[str], *, keep: int, keep_days: int, now: datetime) -> int:
+    """Retention: keep a trial's newest ``keep`` snapshots (0: all) and none older than ``keep_days``
+    (0: no limit); the current snapshot of every trial is always kept. Returns how many went."""
+    current = select(Trial.snapshot_hash).where(col(Trial.snapshot_hash).is_not(None))
+    removed = 0
+    if keep > 0:
+        for nct_id in changed:
+            hashes = session.exec(
+                select(Snapshot.hash).where(Snapshot.nct_id == nct_id).order_by(col(Snapshot.first_seen_at).desc())
+            ).all()
+            old = list(hashes[keep:])
+            if old:
+                removed += session.execute(
+                    delete(Snapshot).where(col(Snapshot.hash).in_(old), col(Snapshot.hash).not_in(current))
+                ).rowcount or 0
+    if keep_days > 0:
+        removed += session.execute(
+            delete(Snapshot).where(
+                col(Snapshot.first_seen_at) < now - timedelta(days=keep_days), col(Snapshot.hash).not_in(current)
+            )
+        ).rowcount or 0
+    session.commit()
+    return removed

@@ -29,6 +29,7 @@ class Trial(SQLModel, table=True):
     baseline_at: datetime | None = None
     last_checked_at: datetime | None = None
     last_changed_at: datetime | None = None
+    swept_at: datetime | None = None  # the whole record last fetched (baseline, sweep or change)
     missing_since: datetime | None = None  # the registry answered without it
     last_error: str | None = Field(default=None, sa_column=Column(Text))
 

@@ -24,11 +24,16 @@ from ._base import (
 )
 from ._targets import Target, TargetProblem, make_target
 
-KNOWN_KEYS = ("interval", "notify", "trials", "compare", "request_pause", "outage_after")
+KNOWN_KEYS = (
+    "interval", "notify", "trials", "compare", "request_pause", "outage_after", "sweep", "keep_snapshots", "keep_days",
+)
 TRIAL_KEYS = ("id", "label")
 DEFAULT_INTERVAL = 6 * 3600
 DEFAULT_PAUSE = 1.0
 DEFAULT_OUTAGE_AFTER = 3
+DEFAULT_SWEEP = 7 * 86400  # a full re-fetch of every watched record, spread over the week's cycles
+DEFAULT_KEEP_SNAPSHOTS = 10  # per trial; the current one is always kept
+DEFAULT_KEEP_DAYS = 0  # 0: no age limit
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,9 @@ class Watchlist:
     compare: tuple[str, ...] = COMPARE_GROUPS
     request_pause: float = DEFAULT_PAUSE
     outage_after: int = DEFAULT_OUTAGE_AFTER
+    sweep_seconds: int = DEFAULT_SWEEP  # 0: no periodic full sweep
+    keep_snapshots: int = DEFAULT_KEEP_SNAPSHOTS  # 0: keep all
+    keep_days: int = DEFAULT_KEEP_DAYS  # 0: no age limit
 
     @property
     def nct_ids(self) -> tuple[str, ...]:
@@ -85,16 +93,22 @@ def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlis
         except ValueError as e:
             raise fail(f"request_pause: {e}", value_line(data, "request_pause")) from None
 
-    outage_after = DEFAULT_OUTAGE_AFTER
-    if data.get("outage_after") is not None:
-        value = data["outage_after"]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    def whole(key: str, default: int, least: int, unit: str) -> int:
+        value = data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
             shown = f"'{value}'" if isinstance(value, (str, int, float)) else kind(value)
-            raise fail(
-                f"outage_after must be a whole number of cycles, 1 or more, not {shown}",
-                value_line(data, "outage_after"),
-            )
-        outage_after = int(value)
+            raise fail(f"{key} must be a whole number of {unit}, {least} or more, not {shown}", value_line(data, key))
+        return int(value)
+
+    sweep = DEFAULT_SWEEP
+    if data.get("sweep") is not None:
+        raw = data["sweep"]
+        try:
+            sweep = 0 if raw in (0, "0", "off", False) else parse_interval(raw)
+        except ValueError as e:
+            raise fail(f"sweep: {e} (or 'off')", value_line(data, "sweep")) from None
 
     return Watchlist(
         path=path,
@@ -103,7 +117,10 @@ def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlis
         trials=_trials(data, fail),
         compare=_compare(data, fail),
         request_pause=pause,
-        outage_after=outage_after,
+        outage_after=whole("outage_after", DEFAULT_OUTAGE_AFTER, 1, "cycles"),
+        sweep_seconds=sweep,
+        keep_snapshots=whole("keep_snapshots", DEFAULT_KEEP_SNAPSHOTS, 0, "snapshots per trial"),
+        keep_days=whole("keep_days", DEFAULT_KEEP_DAYS, 0, "days"),
     )
 
 

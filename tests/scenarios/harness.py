@@ -7,7 +7,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,3 +88,20 @@ def stop(process: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: flo
     process.send_signal(sig)
     out, _ = process.communicate(timeout=timeout)
     return process.returncode, out
+
+
+def sponsor_edit(registry: Any, nct_id: str, edit: Callable[[dict], Any]) -> None:
+    """Edit a record as a sponsor does: the registry posts it with the next refresh's date.
+
+    The real registry moves "last update posted" whenever a record changes, which is what the
+    incremental sync lists; an edit that did not move it would be one the registry never makes.
+    """
+    posted = (date.fromisoformat(registry.data_timestamp[:10]) + timedelta(days=1)).isoformat()
+
+    def apply(study: dict) -> Any:
+        result = edit(study)
+        target = result if isinstance(result, dict) else study
+        target["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": posted, "type": "ACTUAL"}
+        return result
+
+    registry.update(nct_id, apply)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tests.scenarios.harness import Home
+from tests.scenarios.harness import Home, sponsor_edit
 from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver, SmtpReceiver
 
@@ -34,8 +34,8 @@ def test_baseline_then_quiet_then_refresh_without_change(
     registry.reset_log()
     unchanged = home.run("check", "--verbose")
     assert unchanged.code == 0, unchanged.text
-    assert "4 unchanged" in unchanged.out
-    assert registry.count() == 2  # /version + one batch
+    assert "none of the watched trials was updated" in unchanged.out
+    assert registry.count() == 2  # /version + the watched records updated since the cursor (none)
     time.sleep(0.3)
     assert hook.messages == [] and mailbox.messages == []
 
@@ -45,7 +45,7 @@ def test_status_change_reaches_webhook_and_email_once(
 ) -> None:
     home.write_watchlist(WATCHED, [hook.url(), mailbox.url()])
     assert home.run("check").code == 0
-    registry.update("NCT06171568", lambda s: set_status(s, "RECRUITING"))
+    sponsor_edit(registry, "NCT06171568", lambda s: set_status(s, "RECRUITING"))
     registry.refresh()
     result = home.run("check")
     assert result.code == 0, result.text
@@ -74,7 +74,7 @@ def test_results_posted_and_enrollment(home: Home, registry: StandInRegistry, ho
         status["resultsFirstPostDateStruct"] = {"date": "2026-11-21", "type": "ACTUAL"}
         study["protocolSection"]["designModule"]["enrollmentInfo"] = {"count": 999, "type": "ESTIMATED"}
 
-    registry.update("NCT03418623", post_results)
+    sponsor_edit(registry, "NCT03418623", post_results)
     registry.refresh()
     assert home.run("check").code == 0
     [message] = hook.wait_for(1)
@@ -90,7 +90,7 @@ def test_date_slip_on_the_largest_record(home: Home, registry: StandInRegistry, 
     def slip(study: dict) -> None:
         study["protocolSection"]["statusModule"]["primaryCompletionDateStruct"] = {"date": "2028-06-30", "type": "ESTIMATED"}
 
-    registry.update("NCT02513394", slip)
+    sponsor_edit(registry, "NCT02513394", slip)
     registry.refresh()
     assert home.run("check").code == 0
     [message] = hook.wait_for(1)
@@ -112,7 +112,7 @@ def test_registry_down_exits_1_and_no_false_change_after(
     assert "Registry unavailable" in down.out
     registry.clear_faults()
     again = home.run("check")
-    assert again.code == 0 and "4 unchanged" in again.out, again.text
+    assert again.code == 0 and "none of the watched trials was updated" in again.out, again.text
     time.sleep(0.3)
     assert hook.messages == []
 
@@ -141,7 +141,7 @@ def test_target_down_for_a_cycle_gets_the_alert_exactly_once_after(
     home.write_watchlist(WATCHED, [hook.url(), mailbox.url()])
     assert home.run("check").code == 0
     hook.stop()
-    registry.update("NCT06171568", lambda s: set_status(s, "RECRUITING"))
+    sponsor_edit(registry, "NCT06171568", lambda s: set_status(s, "RECRUITING"))
     registry.refresh()
     result = home.run("check")
     assert result.code == 0, result.text  # the registry answered; the delivery is retried

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.scenarios.harness import Home, wait_until
+from tests.scenarios.harness import Home, sponsor_edit, wait_until
 from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
@@ -80,7 +80,7 @@ def test_list_and_history(home: Home, registry: StandInRegistry) -> None:
     def recruit(study: dict) -> None:
         study["protocolSection"]["statusModule"]["overallStatus"] = "RECRUITING"
 
-    registry.update("NCT06171568", recruit)
+    sponsor_edit(registry, "NCT06171568", recruit)
     registry.refresh()
     checked = home.run("check")  # no target: the alert goes to the command's output
     assert "Overall status: Not yet recruiting → Recruiting" in checked.out
@@ -104,7 +104,7 @@ def test_notify_test_says_which_target_failed(home: Home, hook: JsonReceiver) ->
 def test_sigkill_mid_check_then_exactly_one_alert(home: Home, registry: StandInRegistry, hook: JsonReceiver) -> None:
     home.write_watchlist(["NCT06171568", "NCT00973089"], [hook.url()])
     assert home.run("check").code == 0
-    registry.update("NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
+    sponsor_edit(registry, "NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
     registry.refresh()
     registry.fault("hang", path="/studies", times=1)
     registry.reset_log()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import time
 
-from tests.scenarios.harness import Home, stop, wait_until
+from tests.scenarios.harness import Home, sponsor_edit, stop, wait_until
 from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
@@ -27,7 +27,7 @@ def test_daemon_checks_reloads_edits_and_stops_cleanly(
         # a bad edit is reported and the last good watchlist stays in force
         home.watchlist.write_text("interval: 2s\ntrials: [NCT123]\n")
         time.sleep(3)
-        registry.update("NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
+        sponsor_edit(registry, "NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
         registry.refresh()
         [message] = hook.wait_for(1, timeout=20)
         assert "Not yet recruiting → Recruiting" in message.message
@@ -69,7 +69,7 @@ def test_one_instance_runs_the_schedule_and_another_takes_over(
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         assert wait_until(lambda: "taking over the schedule" in second_log.read_text(), timeout=20)
-        registry.update("NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
+        sponsor_edit(registry, "NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
         registry.refresh()
         hook.wait_for(1, timeout=20)
         time.sleep(3)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.scenarios.harness import Home
+from tests.scenarios.harness import Home, sponsor_edit
 from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
@@ -77,8 +77,8 @@ def test_a_record_of_an_unseen_shape_is_reported_and_skipped(
     def odd_and_recruiting(study: dict) -> None:
         study["protocolSection"]["statusModule"]["overallStatus"] = 42
 
-    registry.update("NCT00973089", odd_and_recruiting)
-    registry.update("NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
+    sponsor_edit(registry, "NCT00973089", odd_and_recruiting)
+    sponsor_edit(registry, "NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
     registry.refresh()
     result = home.run("check")
     assert result.code == 0, result.text
@@ -86,7 +86,7 @@ def test_a_record_of_an_unseen_shape_is_reported_and_skipped(
     [message] = hook.wait_for(1)
     assert "NCT06171568" in message.title
     # the odd record changed nothing: once it is readable again, no false change
-    registry.update("NCT00973089", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="WITHDRAWN"))
+    sponsor_edit(registry, "NCT00973089", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="WITHDRAWN"))
     registry.refresh()
     again = home.run("check")
     assert again.code == 0 and "skipped" not in again.out
@@ -100,6 +100,7 @@ def test_a_trial_re_registered_under_a_new_id_is_followed_not_lost(
     home.write_watchlist(TRIALS, [hook.url()])
     assert home.run("check").code == 0
     registry.alias("NCT06171568", "NCT07000001")
+    sponsor_edit(registry, "NCT07000001", lambda study: None)  # a re-registration is posted like any edit
     registry.refresh()
     result = home.run("check")
     assert result.code == 0 and "not known" not in result.out, result.text
@@ -115,7 +116,9 @@ def test_a_trial_re_registered_under_a_new_id_is_followed_not_lost(
 def test_a_trial_that_disappears_is_reported_once_and_its_return_once(
     home: Home, registry: StandInRegistry, hook: JsonReceiver
 ) -> None:
-    home.write_watchlist(TRIALS, [hook.url()])
+    # A deleted record never shows in "updated since" listings: the sweep (re-fetching records
+    # whole, by id) is what notices it. `sweep: 1s` makes every refreshed check sweep everything.
+    home.write_watchlist(TRIALS, [hook.url()], extra="sweep: 1s\n")
     assert home.run("check").code == 0
     kept = registry.get("NCT04207047")
     registry.remove("NCT04207047")

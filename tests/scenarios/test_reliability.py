@@ -6,7 +6,7 @@ import signal
 import sqlite3
 import time
 
-from tests.scenarios.harness import Home, wait_until
+from tests.scenarios.harness import Home, sponsor_edit, wait_until
 from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
@@ -40,7 +40,7 @@ def test_outage_told_once_after_n_checks_and_recovery_once(
 def test_two_checks_at_once_send_one_alert(home: Home, registry: StandInRegistry, hook: JsonReceiver) -> None:
     home.write_watchlist(TRIALS, [hook.url()])
     assert home.run("check").code == 0
-    registry.update("NCT06171568", recruit)
+    sponsor_edit(registry, "NCT06171568", recruit)
     registry.refresh()
     first, second = home.start("check"), home.start("check")
     outputs = [p.communicate(timeout=60)[0] for p in (first, second)]
@@ -56,7 +56,7 @@ def test_sigkill_during_delivery_then_one_delivery(home: Home, registry: StandIn
     home.write_watchlist(TRIALS, [hook.url()])
     home.env["MONITOR_DELIVERY_TIMEOUT"] = "30"
     assert home.run("check").code == 0
-    registry.update("NCT06171568", recruit)
+    sponsor_edit(registry, "NCT06171568", recruit)
     registry.refresh()
     hook.hang()
     process = home.start("check")
@@ -78,7 +78,7 @@ def test_secrets_never_reach_output_logs_or_database(
     dead_url = "json://bob:deadpass@127.0.0.1:9/hook"
     home.write_watchlist(TRIALS, [secret_url, dead_url])
     runs = [home.run("check", "--verbose")]
-    registry.update("NCT06171568", recruit)
+    sponsor_edit(registry, "NCT06171568", recruit)
     registry.refresh()
     runs += [home.run("check", "--verbose"), home.run("list"), home.run("status"), home.run("notify-test")]
     hook.wait_for(1)
