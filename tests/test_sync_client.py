@@ -1,0 +1,84 @@
+"""The sync's registry side, on a scripted transport: listing completeness and the strategy switch."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+
+from monitor.cycle import _updated_since
+from monitor.registry import RegistryClient, RegistryUnavailable
+
+
+def stamp(nct_id: str, posted: str) -> dict:
+    return {"protocolSection": {"identificationModule": {"nctId": nct_id},
+                                "statusModule": {"lastUpdatePostDateStruct": {"date": posted}}}}
+
+
+class Scripted:
+    """A registry answering listings from a table; records what was asked."""
+
+    def __init__(self, updated: list[dict], *, announce: int | None = None, page: int = 1000) -> None:
+        self.updated, self.announce, self.page, self.asked = updated, announce, page, []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        params = {k: v[0] for k, v in parse_qs(urlparse(str(request.url)).query).items()}
+        self.asked.append(params)
+        rows = self.updated
+        if "filter.ids" in params:
+            wanted = set(params["filter.ids"].split("|"))
+            rows = [r for r in rows if r["protocolSection"]["identificationModule"]["nctId"] in wanted]
+        offset = int(params.get("pageToken", "0"))
+        body: dict = {"studies": rows[offset: offset + self.page]}
+        if offset == 0:
+            body["totalCount"] = self.announce if self.announce is not None else len(rows)
+        if offset + self.page < len(rows):
+            body["nextPageToken"] = str(offset + self.page)
+        return httpx.Response(200, content=json.dumps(body).encode())
+
+
+def run(scripted: Scripted, coro_factory):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        client = RegistryClient("http://registry.test/api/v2", pause=0, attempts=1)
+        async with client:
+            client._http = httpx.AsyncClient(transport=httpx.MockTransport(scripted))  # noqa: SLF001
+            return await coro_factory(client), client.requests
+    return asyncio.run(go())
+
+
+def test_a_listing_that_ends_short_of_its_announced_total_is_a_failure() -> None:
+    scripted = Scripted([stamp("NCT00000001", "2026-11-21")], announce=3)
+
+    async def listing(client: RegistryClient) -> list:
+        return [page async for page in client.studies_updated("2026-11-19")]
+
+    with pytest.raises(RegistryUnavailable, match="1 of 3"):
+        run(scripted, listing)
+
+
+def watched(n: int) -> list[str]:
+    return [f"NCT{10_000_000 + i}" for i in range(n)]
+
+
+def test_few_registry_updates_are_listed_registry_wide() -> None:
+    ids = watched(1200)  # three batches of ids
+    updated = [stamp(ids[5], "2026-11-21"), stamp("NCT09999999", "2026-11-21"), stamp(ids[7], "2026-11-01")]
+    scripted = Scripted(updated)
+    dates = {i: "2026-11-01" for i in ids}
+    moved, requests = run(scripted, lambda c: _updated_since(c, "2026-11-19", ids, {i: i for i in ids}, dates))
+    assert moved == [ids[5]]  # ids[7]'s date did not move: we already have that version
+    assert requests == 1 and all("filter.ids" not in p for p in scripted.asked)
+
+
+def test_many_registry_updates_switch_to_the_watched_batches() -> None:
+    ids = watched(1200)
+    noise = [stamp(f"NCT{20_000_000 + i}", "2026-11-21") for i in range(5000)]
+    scripted = Scripted(noise + [stamp(ids[1100], "2026-11-21")])
+    moved, requests = run(scripted, lambda c: _updated_since(c, "2026-11-19", ids, {i: i for i in ids},
+                                                               {i: "2026-11-01" for i in ids}))
+    assert moved == [ids[1100]]
+    assert requests == 1 + 3  # the first registry-wide page told us 5 pages; 3 batches are cheaper
+    assert sum("filter.ids" in p for p in scripted.asked) == 3
