@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import time
+
+from sqlalchemy import create_engine, text
 
 from tests.scenarios.harness import Home, sponsor_edit, wait_until
 from tests.standin.registry import StandInRegistry
@@ -86,9 +87,13 @@ def test_secrets_never_reach_output_logs_or_database(
     time.sleep(3)
     daemon.send_signal(signal.SIGTERM)
     runs.append(type(runs[0])(daemon.wait(timeout=10), daemon.communicate()[0], ""))
-    stored = b"".join(p.read_bytes() for p in home.database.parent.glob("monitor.db*"))
-    with sqlite3.connect(home.database) as db:
-        stored += repr(db.execute("select * from delivery").fetchall()).encode()
+    engine = create_engine(home.env["MONITOR_DATABASE_URL"])
+    with engine.connect() as db:  # every row of every table, on either backend
+        stored = "".join(repr(db.execute(text(f"select * from {t}")).fetchall())
+                         for t in ("trial", "alert", "change_event", "delivery", "cycle")).encode()
+    engine.dispose()
+    if home.database.exists():  # SQLite: the raw file and its WAL too
+        stored += b"".join(p.read_bytes() for p in home.database.parent.glob("monitor.db*"))
     for secret in ("s3cretpw", "t0kenvalue", "deadpass"):
         assert all(secret not in run.text for run in runs), secret
         assert secret.encode() not in stored, secret
