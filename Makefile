@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install check clean
+.PHONY: run test install check bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
@@ -24,9 +24,14 @@ run: $(STAMP)
 check: $(STAMP)
 	$(BIN)/trial-monitor check --verbose
 
-## The whole suite (installs what it needs first).
+## The whole suite (installs what it needs first). Most tests wait on subprocesses, so they run
+## four at a time; a file's tests stay together (the container tests share one image).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 4 --dist loadfile
+
+## Cycle cost at scale against the stand-in (5,000 trials; e.g. ARGS="--trials 100000"): see bench/README.md.
+bench: $(STAMP)
+	$(BIN)/python bench/cycle_cost.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

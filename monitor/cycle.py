@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -258,6 +258,8 @@ def _decide_and_store(
                 missing_reported=trial.missing_since is not None,
             )
             repo.record_decision(session, trial, decision, targets=refs, now=now, cycle_id=report.cycle_id)
-            report.decisions.append(decision)
+            # the report keeps what it says (outcome, events), not the record views: memory stays
+            # proportional to what changed, not to the size of the watchlist
+            report.decisions.append(replace(decision, view=None, message=None))
             if decision.outcome is Outcome.ERROR:
                 log.warning("%s skipped: %s", nct_id, decision.note)

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 NCT_RE = re.compile(r"^[Nn][Cc][Tt]0*[1-9]\d{0,7}$")
@@ -191,8 +192,18 @@ def matches_queries(study: Any, queries: Mapping[str, str]) -> bool:
     return True
 
 
-def select(studies: Iterable[Any], params: Mapping[str, str]) -> list[Any]:
-    """Apply filter.ids / filter.overallStatus / filter.advanced / query.*; stable nctId order."""
+@dataclass(frozen=True)
+class Filters:
+    """A parsed ``/studies`` query: what :func:`matches` checks (None / empty = no condition)."""
+
+    ids: frozenset[str] | None = None
+    statuses: frozenset[str] | None = None
+    ranges: tuple[tuple[tuple[str, ...], str | None, str | None], ...] = ()
+    queries: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse_filters(params: Mapping[str, str]) -> Filters:
+    """filter.ids / filter.overallStatus / filter.advanced / query.* -> :class:`Filters` (or BadRequest)."""
     ids = parse_ids(params["filter.ids"]) if "filter.ids" in params else None
     statuses = parse_statuses(params["filter.overallStatus"]) if "filter.overallStatus" in params else None
     ranges = parse_advanced(params["filter.advanced"]) if "filter.advanced" in params else []
@@ -200,25 +211,31 @@ def select(studies: Iterable[Any], params: Mapping[str, str]) -> list[Any]:
     term = queries.get("query.term", "")
     if "RANGE[" in term.upper():  # query.term=AREA[LastUpdatePostDate]RANGE[...] (AACT style)
         ranges += parse_advanced(queries.pop("query.term"))
-    out = []
-    for st in studies:
-        if ids is not None:
-            keys = {canonical_key(nct_id_of(st))} | {canonical_key(a) for a in aliases_of(st)}
-            if not ids & keys:
-                continue
-        if statuses is not None:
-            status = dig(st, (*_S, "overallStatus"))
-            if not isinstance(status, str) or status.upper() not in statuses:
-                continue
-        if not all(_in_range(dig(st, path), lo, hi) for path, lo, hi in ranges):
-            continue
-        if queries and not matches_queries(st, queries):
-            continue
-        out.append(st)
-    return sorted(out, key=lambda s: str(nct_id_of(s)))
+    return Filters(None if ids is None else frozenset(ids), None if statuses is None else frozenset(statuses),
+                   tuple(ranges), queries)
 
 
-def _in_range(value: Any, lo: str | None, hi: str | None) -> bool:
+def matches(st: Any, f: Filters) -> bool:
+    if f.ids is not None:
+        keys = {canonical_key(nct_id_of(st))} | {canonical_key(a) for a in aliases_of(st)}
+        if not f.ids & keys:
+            return False
+    if f.statuses is not None:
+        status = dig(st, (*_S, "overallStatus"))
+        if not isinstance(status, str) or status.upper() not in f.statuses:
+            return False
+    if not all(in_range(dig(st, path), lo, hi) for path, lo, hi in f.ranges):
+        return False
+    return not f.queries or matches_queries(st, f.queries)
+
+
+def select(studies: Iterable[Any], params: Mapping[str, str] | Filters) -> list[Any]:
+    """Apply filter.ids / filter.overallStatus / filter.advanced / query.*; stable nctId order."""
+    f = params if isinstance(params, Filters) else parse_filters(params)
+    return sorted((st for st in studies if matches(st, f)), key=lambda s: str(nct_id_of(s)))
+
+
+def in_range(value: Any, lo: str | None, hi: str | None) -> bool:
     if not isinstance(value, str):
         return False
     return (lo is None or value >= lo) and (hi is None or value[: len(hi)] <= hi)

@@ -8,65 +8,44 @@ Usage in tests::
         reg.fault("status", status=429, retry_after=2)    # next /studies request gets a 429
         assert reg.count("/studies") == 1
 
-Filtering, ``fields`` and paging live in :mod:`tests.standin.query`; fault bookkeeping in
-:mod:`tests.standin.faults`. Search is a simplification of Essie (substring matching).
+At scale (100k+ trials, a few bytes each, records built when served)::
+
+    with StandInRegistry.synthetic(100_000) as reg:       # NCT10000000 … NCT10099999
+        reg.rate_limit(60)                                # 60 requests a minute, then 429
+        reg.latency(0.05)                                 # 50 ms before each answer
+        changed = reg.store.mutate_share(0.01)            # 1 % of trials change today
+        reg.refresh()
+
+Filtering, ``fields`` and paging live in :mod:`tests.standin.query`; where studies are kept in
+:mod:`tests.standin.store` (full records) and :mod:`tests.standin.synthetic` (N trials from the
+fixtures); fault bookkeeping in :mod:`tests.standin.faults`; the rate limit in
+:mod:`tests.standin.limits`. Search is a simplification of Essie (substring matching).
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
-import json
 import re
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.standin import query as q
 from tests.standin.faults import Fault, FaultBook
-from tests.standin.server import Handler, Reply, Server, dumps, json_reply, text_reply
+from tests.standin.fixtures import FIXTURES_DIR, fixture_histories, fixture_studies, load_fixture
+from tests.standin.limits import RateLimiter
+from tests.standin.server import Handler, Reply, Server, dumpb, json_reply, text_reply
+from tests.standin.store import DictStore, StudyStore
 
-FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "ctgov"
+__all__ = ["FIXTURES_DIR", "RequestRecord", "StandInRegistry", "fixture_histories", "fixture_studies", "load_fixture"]
+
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S"
-
-
-@functools.lru_cache(maxsize=64)
-def _read_bytes(path: Path) -> bytes:
-    return path.read_bytes()
-
-
-def load_fixture(nct_id: str, directory: Path = FIXTURES_DIR) -> dict[str, Any]:
-    """A fresh (mutable) copy of ``<directory>/<nct_id>.json``."""
-    return json.loads(_read_bytes(Path(directory) / f"{nct_id}.json"))
-
-
-def fixture_studies(directory: Path = FIXTURES_DIR) -> list[dict[str, Any]]:
-    """Every full v2 study record in ``directory``, sorted by nctId.
-
-    That is the 12 ``NCT*.json`` single-study files plus the full studies wrapped in search pages
-    (search-page-2: NCT03281889, search-page-3: NCT06388018) = 14. The field-subset pages
-    (search-page-4/5) and ``partial/`` are skipped: their records carry no ``hasResults``.
-    """
-    found: dict[str, dict[str, Any]] = {}
-    for path in sorted(Path(directory).glob("*.json")):
-        doc = json.loads(_read_bytes(path))
-        candidates = doc.get("studies", []) if isinstance(doc.get("studies"), list) else [doc]
-        for st in candidates:
-            if isinstance(st, dict) and "protocolSection" in st and "hasResults" in st:
-                found[q.nct_id_of(st)] = st
-    return [found[k] for k in sorted(found)]
-
-
-def fixture_histories(directory: Path = FIXTURES_DIR) -> dict[str, dict[str, Any]]:
-    """``int-history/<id>.history-true.json`` files keyed by id (NCT03690141 in the repo)."""
-    return {p.name.split(".")[0]: json.loads(_read_bytes(p))
-            for p in sorted((Path(directory) / "int-history").glob("*.history-true.json"))}
 
 
 @dataclass
@@ -76,7 +55,7 @@ class RequestRecord:
     params: dict[str, str]  # decoded query parameters (last value wins)
     status: int = 0  # HTTP status sent; 0 = no answer (reset, hang cut by stop())
     time: float = field(default_factory=time.monotonic)  # time.monotonic() at arrival
-    fault: str | None = None  # fault kind applied to this request, if any
+    fault: str | None = None  # fault kind applied to this request ("rate_limit" for a 429 of the limit)
 
 
 class StandInRegistry:
@@ -84,13 +63,17 @@ class StandInRegistry:
 
     def __init__(self, studies: Iterable[dict[str, Any]] = (), data_timestamp: str = "2026-11-20T09:00:05",
                  api_version: str = "2.0.5", *, host: str = "127.0.0.1", port: int = 0,
-                 histories: Mapping[str, dict[str, Any]] | None = None) -> None:
+                 histories: Mapping[str, dict[str, Any]] | None = None, store: StudyStore | None = None) -> None:
+        """``studies`` are put into ``store`` (default: a fresh :class:`DictStore` of full records)."""
         self.data_timestamp = data_timestamp
         self.api_version = api_version
         self.host, self.port = host, port  # port 0 = pick a free one; kept across stop()/start()
         self.errors: list[str] = []  # tracebacks of stand-in bugs (answered as 500)
         self._lock = threading.RLock()
-        self._studies: dict[str, dict[str, Any]] = {}
+        self._store: StudyStore = DictStore() if store is None else store
+        self._selections: OrderedDict[tuple[int, str], Sequence[str]] = OrderedDict()  # (generation, query)
+        self._limiter: RateLimiter | None = None
+        self._latency = 0.0
         self._histories = {q.normalize_id(k): v for k, v in
                            (fixture_histories() if histories is None else histories).items()}
         self._log: list[RequestRecord] = []
@@ -100,6 +83,19 @@ class StandInRegistry:
         self._thread: threading.Thread | None = None
         for st in studies:
             self.put(st)
+
+    @classmethod
+    def synthetic(cls, n: int, seed: int = 0, start_date: str | dt.date = "2026-01-01",
+                  studies: Iterable[dict[str, Any]] = (), **kwargs: Any) -> StandInRegistry:
+        """A registry of ``n`` :class:`~tests.standin.synthetic.SyntheticStudies` (plus ``studies``)."""
+        from tests.standin.synthetic import SyntheticStudies
+
+        return cls(studies, store=SyntheticStudies(n, seed=seed, start_date=start_date), **kwargs)
+
+    @property
+    def store(self) -> StudyStore:
+        """Where the studies live; a :class:`SyntheticStudies` has ``mutate``/``touch``/``mutate_share``."""
+        return self._store
 
     # ------------------------------------------------------------ lifecycle
     @property
@@ -141,48 +137,51 @@ class StandInRegistry:
     # ------------------------------------------------------------ data
     def put(self, study: dict[str, Any]) -> None:
         """Store (a deep copy of) ``study`` under its nctId, replacing any previous version."""
-        key = q.canonical_key(q.nct_id_of(study))
-        if key is None:
+        if q.canonical_key(q.nct_id_of(study)) is None:
             raise ValueError("study has no valid protocolSection.identificationModule.nctId")
         with self._lock:
-            self._studies[key] = copy.deepcopy(study)
+            self._store.put(study)
 
     def get(self, nct_id: str) -> dict[str, Any]:
         with self._lock:
-            return copy.deepcopy(self._studies[q.normalize_id(nct_id)])
+            study = self._store.get(q.normalize_id(nct_id))
+            if study is None:
+                raise KeyError(nct_id)
+            return copy.deepcopy(study)
 
     def ids(self) -> list[str]:
         with self._lock:
-            return sorted(self._studies)
+            return self._store.keys()
 
     def update(self, nct_id: str, fn: Callable[[dict[str, Any]], dict[str, Any] | None]) -> None:
         """``fn`` mutates a deep copy (or returns a replacement), which is then stored."""
         with self._lock:
             key = q.normalize_id(nct_id)
-            study = copy.deepcopy(self._studies[key])
+            study = self.get(key)
             result = fn(study)
             new = study if result is None else result
             if q.canonical_key(q.nct_id_of(new)) is None:
                 raise ValueError("update() left the study without a valid nctId")
-            del self._studies[key]
+            self._store.remove(key)
             self.put(new)
 
     def remove(self, nct_id: str) -> None:
         with self._lock:
-            del self._studies[q.normalize_id(nct_id)]
+            self._store.remove(q.normalize_id(nct_id))
 
     def alias(self, old_id: str, new_id: str) -> None:
         """Re-register: the study stored as ``old_id`` is served as ``new_id``, with ``old_id`` in
         its ``nctIdAliases`` (filter.ids=old returns it as new; GET /studies/old -> 301)."""
         with self._lock:
             old, new = q.normalize_id(old_id), q.normalize_id(new_id)
-            if new in self._studies:
+            if new in self._store:
                 raise ValueError(f"{new} already exists")
-            study = copy.deepcopy(self._studies.pop(old))
+            study = self.get(old)
+            self._store.remove(old)
             ident = study["protocolSection"]["identificationModule"]
             ident["nctId"] = new
             ident["nctIdAliases"] = [*ident.get("nctIdAliases", []), old]
-            self._studies[new] = study
+            self._store.put(study)
 
     def refresh(self, timestamp: str | None = None) -> str:
         """Bump ``dataTimestamp`` (default: +1 day) and return the new value."""
@@ -216,6 +215,27 @@ class StandInRegistry:
         with self._lock:
             self._log.clear()
 
+    # ------------------------------------------------------------ rate limit and latency
+    def rate_limit(self, per_minute: int | None, *, burst: int | None = None) -> RateLimiter | None:
+        """Answer 429 (no Retry-After) once a client exceeds ``per_minute`` (token bucket of
+        ``burst``, default ``per_minute``); ``None`` or 0 turns the limit off. See :attr:`throttled`."""
+        with self._lock:
+            self._limiter = RateLimiter(per_minute, burst) if per_minute else None
+            return self._limiter
+
+    @property
+    def throttled(self) -> int:
+        """429s sent by the rate limit since it was last set (fault-injected 429s not included)."""
+        with self._lock:
+            return self._limiter.throttled if self._limiter else 0
+
+    def latency(self, seconds: float) -> None:
+        """Wait ``seconds`` before each answer (0: answer at once); stop() cuts the wait short."""
+        if seconds < 0:
+            raise ValueError("latency must be >= 0")
+        with self._lock:
+            self._latency = float(seconds)
+
     # ------------------------------------------------------------ faults
     def fault(self, kind: str, *, path: str = "/studies", times: int | None = 1, status: int = 503,
               retry_after: int | float | str | None = None, delay: float = 3600.0,
@@ -246,6 +266,15 @@ class StandInRegistry:
     def _serve(self, h: Handler) -> None:
         parts = urlsplit(h.path)
         rec = RequestRecord(h.command, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)))
+        with self._lock:
+            limiter, latency = self._limiter, self._latency
+        if limiter is not None and not limiter.allow(str(h.client_address[0])):
+            rec.fault, rec.status = "rate_limit", 429
+            with self._lock:
+                self._log.append(rec)
+            if not latency or not self._stopping.wait(latency):
+                h.send(text_reply(429, "Too Many Requests"))  # like the live API: no Retry-After
+            return
         fault = self._faults.take(parts.path)
         rec.fault = fault.kind if fault else None
         logged = False
@@ -272,6 +301,9 @@ class StandInRegistry:
         if not logged:  # logged before answering, so a client that got the answer sees the count
             with self._lock:
                 self._log.append(rec)
+        if latency and self._stopping.wait(latency):
+            h.abort(reset=False)  # stop() during the delay
+            return
         h.send(reply, truncate=fault is not None and fault.kind == "truncate")
 
     def _route(self, method: str, path: str, params: dict[str, str], raw_query: str, fault: Fault | None) -> Reply:
@@ -300,23 +332,36 @@ class StandInRegistry:
             fault.mutate(study)
         return study if fields is None else q.project(study, fields)
 
-    def _list(self, params: dict[str, str], fault: Fault | None) -> Reply:
+    def _select(self, params: dict[str, str], qhash: str) -> Sequence[str]:
+        """The query's sorted keys; kept (per store generation) so later pages do not redo the work."""
         with self._lock:
-            studies = list(self._studies.values())
-        selected = q.select(studies, params)
+            key = (self._store.generation, qhash)
+            if key in self._selections:
+                self._selections.move_to_end(key)
+                return self._selections[key]
+            selected = self._store.select(params)
+            self._selections[key] = selected
+            while len(self._selections) > 4:
+                self._selections.popitem(last=False)
+            return selected
+
+    def _list(self, params: dict[str, str], fault: Fault | None) -> Reply:
         size, qhash = q.page_size(params), q.query_hash(params)
         offset = q.read_token(params["pageToken"], qhash) if params.get("pageToken") else 0
         fields = q.parse_fields(params["fields"]) if "fields" in params else None
+        selected = self._select(params, qhash)
         if fault is not None and fault.kind == "empty_page":
             chunk, token = [], q.make_token(offset, qhash)
         else:
-            chunk = [self._served(s, fields, fault) for s in selected[offset:offset + size]]
+            with self._lock:  # only this page's records are built
+                records = [self._store.get(k) for k in selected[offset:offset + size]]
+            chunk = [self._served(s, fields, fault) for s in records if s is not None]
             token = q.make_token(offset + size, qhash) if offset + size < len(selected) else None
-        body = '{"studies":[' + ("\n" + ",\n".join(dumps(s) for s in chunk) + "\n" if chunk else "") + "]"
+        body = b'{"studies":[' + (b"\n" + b",\n".join(dumpb(s) for s in chunk) + b"\n" if chunk else b"") + b"]"
         if params.get("countTotal", "").lower() == "true" and not params.get("pageToken"):
-            body += f',"totalCount":{len(selected)}'
-        body += f',"nextPageToken":"{token}"}}' if token else "}"
-        return Reply(200, body.encode())
+            body += b',"totalCount":%d' % len(selected)
+        body += b',"nextPageToken":"%s"}' % token.encode() if token else b"}"
+        return Reply(200, body)
 
     def _single(self, raw_id: str, params: dict[str, str], raw_query: str, fault: Fault | None) -> Reply:
         if not q.NCT_RE.match(raw_id):
@@ -324,9 +369,8 @@ class StandInRegistry:
         key = q.normalize_id(raw_id)
         fields = q.parse_fields(params["fields"]) if "fields" in params else None
         with self._lock:
-            study = self._studies.get(key)
-            canonical = None if study else next(
-                (s for s in self._studies.values() if key in {q.canonical_key(a) for a in q.aliases_of(s)}), None)
+            study = self._store.get(key)
+            canonical = None if study else self._store.by_alias(key)
         if study is not None:
             return json_reply(self._served(study, fields, fault))
         if canonical is not None:

@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+try:  # the monitor depends on orjson; serving 100k records is ~5x faster with it
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None  # type: ignore[assignment]
+
 
 @dataclass
 class Reply:
@@ -36,8 +41,18 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def dumpb(obj: Any) -> bytes:
+    """Compact UTF-8 JSON, like :func:`dumps` (orjson when it can, the stdlib otherwise)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(obj, default=str)
+        except (TypeError, orjson.JSONEncodeError):  # e.g. int keys, huge ints: the stdlib copes
+            pass
+    return dumps(obj).encode()
+
+
 def json_reply(obj: Any, status: int = 200) -> Reply:
-    return Reply(status, dumps(obj).encode())
+    return Reply(status, dumpb(obj))
 
 
 class Server(ThreadingHTTPServer):

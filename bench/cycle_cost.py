@@ -1,0 +1,427 @@
+"""Cycle cost at scale: what one `trial-monitor check` costs with N watched trials, per cycle.
+
+Starts the stand-in registry in this process (127.0.0.1) with N synthetic trials built from the
+real fixtures, a per-minute rate limit and some latency, and runs the real ``trial-monitor check``
+as a subprocess four times: baseline; quiet (no registry refresh); refreshed with nothing
+changed; refreshed with 1 % of trials changed. Then it times the per-record approach (one
+``GET /studies/{id}`` per trial, as a generic monitor would do) on a sample and extrapolates.
+
+    make bench                                # N = 5,000, 60 requests a minute, 50 ms latency, 1 s pause
+    make bench ARGS="--trials 100000 --pause 0 --rate-limit 0"
+    .venv/bin/python bench/cycle_cost.py --help
+
+Prints a markdown table for the README's "Performance" section, each figure against its target.
+How each figure is measured: bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.standin import StandInRegistry, SyntheticStudies  # noqa: E402
+
+MIB = 2**20
+# Runs `python -m monitor <args>` and, at exit, writes its own CPU time and peak RSS: getrusage of a
+# process covers all its threads, and ru_maxrss is its own high-water mark (VmHWM), not the
+# maximum over every child this bench has run (which RUSAGE_CHILDREN would give).
+WRAPPER = r"""
+import atexit, json, os, resource, runpy, sys
+
+def _report():
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    hwm = 0
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+    with open(os.environ["BENCH_RUSAGE_FILE"], "w") as out:
+        json.dump({"user": ru.ru_utime, "sys": ru.ru_stime, "maxrss_kib": ru.ru_maxrss, "vmhwm_kib": hwm}, out)
+
+atexit.register(_report)
+if os.environ.get("BENCH_AS_LIMIT"):  # --memory-limit: fail with MemoryError rather than swamp the machine
+    limit = int(os.environ["BENCH_AS_LIMIT"])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+sys.argv = ["trial-monitor", *sys.argv[1:]]
+runpy.run_module("monitor", run_name="__main__", alter_sys=True)
+"""
+TITLE_RULE = re.compile(r"^=+$")
+CHEAP = "NCTId|NCTIdAlias|LastUpdatePostDate"
+FULL = "ProtocolSection|DerivedSection|HasResults"  # what the monitor fetches
+NCT = re.compile(r"NCT\d{8}")
+
+
+@dataclass
+class Cycle:
+    name: str
+    exit_code: int = 0
+    requests: int = 0  # received by the stand-in (exact)
+    monitor_requests: int | None = None  # as the check reported them
+    throttled: int = 0  # 429s the rate limit sent during this cycle
+    wall: float = 0.0
+    cpu: float = 0.0  # user + sys of the check process
+    peak_rss: int = 0  # bytes
+    db_size: int = 0  # bytes: sqlite file + -wal + -shm
+    standin_cpu: float = 0.0  # user + sys of this process (the stand-in's threads) during the cycle
+    summary: str = ""
+    changed: int = 0  # trials the check reported as changed
+    alerts: int = 0  # alert messages written to stdout (no notify target: the console)
+    alerted_ids: set[str] = field(default_factory=set)
+    expected_changes: list[str] = field(default_factory=list)
+    targets: list[tuple[str, bool]] = field(default_factory=list)
+
+    @property
+    def missed(self) -> list[str]:
+        return [i for i in self.expected_changes if i not in self.alerted_ids]
+
+
+@dataclass
+class PerRecord:
+    sample: int
+    trials: int
+    requests: int = 0
+    throttled: int = 0
+    wall: float = 0.0
+
+    @property
+    def extrapolated_wall(self) -> float:
+        return self.wall / max(1, self.sample) * self.trials
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        self.scratch = (args.scratch or ROOT / ".bench" / f"cycle-cost-{stamp}").resolve()
+        self.today = dt.date.today()
+        t0 = time.perf_counter()
+        self.size = max(args.trials, args.registry_size or 0)  # watched: the first args.trials of them
+        self.store = SyntheticStudies(self.size, seed=args.seed, start_date=self.today - dt.timedelta(days=30))
+        self.watched = list(self.store.ids()[: args.trials])
+        self.build_seconds = time.perf_counter() - t0
+        self.registry = StandInRegistry(store=self.store, data_timestamp=self.stamp(2))
+        self.registry.rate_limit(args.rate_limit or None, burst=args.burst)
+        self.registry.latency(args.latency)
+        self.probe_lines: list[str] = []
+
+    def stamp(self, days_ago: int) -> str:
+        return f"{self.today - dt.timedelta(days=days_ago)}T09:00:05"
+
+    # ------------------------------------------------------------ setup
+    def prepare(self) -> dict[str, str]:
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        watchlist = self.scratch / "watchlist.yaml"
+        with watchlist.open("w") as out:
+            out.write(f"# {self.args.trials} synthetic trials (bench/cycle_cost.py)\ninterval: 6h\n"
+                      f"request_pause: {self.args.pause}\ntrials:\n")
+            for nct_id in self.watched:
+                out.write(f"  - {nct_id}\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+        return env | {
+            "MONITOR_CTGOV_URL": self.registry.base_url,
+            "MONITOR_WATCHLIST": str(watchlist),
+            "MONITOR_DATABASE_URL": f"sqlite:///{self.scratch / 'monitor.db'}",
+            "MONITOR_HEARTBEAT": str(self.scratch / "heartbeat.json"),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        } | ({"BENCH_AS_LIMIT": str(self.args.memory_limit * MIB)} if self.args.memory_limit else {})
+
+    def db_size(self) -> int:
+        return sum(p.stat().st_size for p in self.scratch.glob("monitor.db*") if p.is_file())
+
+    # ------------------------------------------------------------ one check
+    def check(self, name: str, env: dict[str, str], expected_changes: list[str] | None = None) -> Cycle:
+        cycle = Cycle(name, expected_changes=expected_changes or [])
+        usage_file = self.scratch / f"rusage-{name}.json"
+        usage_file.unlink(missing_ok=True)
+        first, throttled0 = len(self.registry.requests), self.registry.throttled
+        self_cpu0 = _cpu(resource.getrusage(resource.RUSAGE_SELF))
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", WRAPPER, "check"], cwd=self.scratch, text=True,
+                              env=env | {"BENCH_RUSAGE_FILE": str(usage_file)}, capture_output=True,
+                              timeout=self.args.check_timeout)
+        cycle.wall = time.perf_counter() - t0
+        cycle.standin_cpu = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - self_cpu0
+        cycle.exit_code = proc.returncode
+        (self.scratch / f"check-{name}.out").write_text(proc.stdout)
+        (self.scratch / f"check-{name}.err").write_text(proc.stderr)
+        cycle.requests = len(self.registry.requests) - first
+        cycle.throttled = self.registry.throttled - throttled0
+        if usage_file.exists():
+            usage = json.loads(usage_file.read_text())
+            cycle.cpu = usage["user"] + usage["sys"]
+            cycle.peak_rss = max(usage["maxrss_kib"], usage["vmhwm_kib"]) * 1024
+        cycle.db_size = self.db_size()
+        self.parse_output(cycle, proc.stdout)
+        if proc.returncode != 0:
+            print(f"  ! {name}: exit {proc.returncode}; stderr tail:\n" + _tail(proc.stderr), file=sys.stderr)
+        return cycle
+
+    @staticmethod
+    def parse_output(cycle: Cycle, stdout: str) -> None:
+        lines = stdout.splitlines()
+        cycle.summary = next((ln for ln in lines if ln.startswith(("Checked ", "No registry refresh", "Registry "))), "")
+        if m := re.search(r"(\d+) changed", cycle.summary):
+            cycle.changed = int(m.group(1))
+        if m := re.search(r"\((\d+) requests?\)|; (\d+) requests?\.", cycle.summary):
+            cycle.monitor_requests = int(m.group(1) or m.group(2))
+        for above, line in zip(lines, lines[1:]):  # console alerts: a title, then a rule of '='
+            if TITLE_RULE.match(line) and above.strip():
+                cycle.alerts += 1
+                if m := NCT.match(above.strip()):  # the title starts with the trial's id
+                    cycle.alerted_ids.add(m.group(0))
+
+    # ------------------------------------------------------------ the stand-in alone
+    def probe(self) -> list[str]:
+        """Time the queries an incremental sync would send, against the stand-in alone (no limit,
+        no latency; these requests are not counted in any cycle)."""
+        self.registry.rate_limit(None)
+        self.registry.latency(0)
+        out = []
+        try:
+            with httpx.Client(base_url=self.registry.base_url, timeout=120) as client:
+                def timed(params: dict[str, str]) -> tuple[float, httpx.Response]:
+                    t0 = time.perf_counter()
+                    response = client.get("/studies", params=params)
+                    response.raise_for_status()
+                    return time.perf_counter() - t0, response
+
+                since = f"AREA[LastUpdatePostDate]RANGE[{self.today - dt.timedelta(days=60)},MAX]"
+                secs, r = timed({"filter.advanced": since, "fields": CHEAP, "countTotal": "true", "pageSize": "1000"})
+                out.append(f"range query + countTotal {secs * 1000:.0f} ms ({r.json()['totalCount']:,} hits)")
+                params, pages, t0 = {"fields": CHEAP, "pageSize": "1000"}, 0, time.perf_counter()
+                token: str | None = None
+                while True:
+                    page = client.get("/studies", params=params | ({"pageToken": token} if token else {})).json()
+                    pages += 1
+                    token = page.get("nextPageToken")
+                    if not token:
+                        break
+                out.append(f"cheap projection of all {self.size:,} trials: {pages} page{'s' * (pages > 1)} in "
+                           f"{time.perf_counter() - t0:.2f} s")
+                batch = "|".join(random.Random(1).sample(self.watched, min(500, self.args.trials)))
+                secs, r = timed({"filter.ids": batch, "fields": FULL, "pageSize": "1000"})
+                out.append(f"filter.ids batch of {min(500, self.args.trials)}, full fields: {secs * 1000:.0f} ms, "
+                           f"{len(r.content) / MIB:.1f} MiB")
+        finally:  # back on, with a full bucket, before the first cycle
+            self.registry.rate_limit(self.args.rate_limit or None, burst=self.args.burst)
+            self.registry.latency(self.args.latency)
+        return out
+
+    # ------------------------------------------------------------ the per-record approach
+    def per_record(self) -> PerRecord:
+        ids = self.watched
+        sample = random.Random(self.args.seed).sample(ids, min(self.args.per_record_sample, len(ids)))
+        result = PerRecord(len(sample), len(ids))
+        throttled0 = self.registry.throttled
+        last_end = 0.0
+        t0 = time.perf_counter()
+        with httpx.Client(base_url=self.registry.base_url, timeout=30) as client:
+            for nct_id in sample:
+                while True:
+                    wait = last_end + self.args.pause_seconds - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
+                    response = client.get(f"/studies/{nct_id}")
+                    last_end = time.monotonic()
+                    result.requests += 1
+                    if response.status_code != 429:
+                        response.raise_for_status()
+                        response.json()
+                        break
+                    time.sleep(1.0)  # a polite generic client backs off, then tries again
+        result.wall = time.perf_counter() - t0
+        result.throttled = self.registry.throttled - throttled0
+        return result
+
+    def churn(self, days_ago: int) -> None:
+        """--churn: that many unwatched trials elsewhere in the registry are updated with each refresh."""
+        unwatched = range(self.args.trials, self.size)
+        count = min(self.args.churn, len(unwatched))
+        if count:
+            day = self.today - dt.timedelta(days=days_ago)
+            self.store.touch(random.Random(days_ago).sample(unwatched, count), day)
+
+    # ------------------------------------------------------------ scenario
+    def run(self) -> tuple[list[Cycle], PerRecord]:
+        cycles: list[Cycle] = []
+        with self.registry:
+            env = self.prepare()  # once the stand-in has its port
+            _say(f"stand-in: {self.size:,} synthetic trials ({self.args.trials:,} watched) at {self.registry.base_url} "
+                 f"(built in {self.build_seconds:.2f} s, {self.store.state_bytes() / MIB:.1f} MiB of per-trial state)")
+            self.probe_lines = self.probe()
+            _say("stand-in alone: " + "; ".join(self.probe_lines))
+            _say("baseline …")
+            cycles.append(self.check("baseline", env))
+            _say("quiet (no registry refresh) …")
+            cycles.append(self.check("quiet", env))
+            _say("refreshed, nothing changed …")
+            self.churn(1)
+            self.registry.refresh(self.stamp(1))
+            cycles.append(self.check("refreshed-unchanged", env))
+            _say(f"refreshed, {self.args.changed_share:.0%} of trials changed …")
+            rng = random.Random(self.args.seed + 1)
+            picked = sorted(rng.sample(range(self.args.trials), round(self.args.changed_share * self.args.trials)))
+            changed = [self.store.mutate(i, date=self.today) for i in picked]
+            self.churn(0)
+            self.registry.refresh(self.stamp(0))
+            cycles.append(self.check("refreshed-1pct-changed", env, changed))
+            _say(f"per-record approach: GET /studies/{{id}} for {min(self.args.per_record_sample, self.args.trials)}"
+                 f" of {self.args.trials:,} trials …")
+            per_record = self.per_record()
+        self.judge(cycles, per_record)
+        return cycles, per_record
+
+    def judge(self, cycles: list[Cycle], per_record: PerRecord) -> None:
+        n = self.args.trials
+        for c in cycles:
+            if c.name == "baseline":
+                limit = math.ceil(n / 500) + 2
+                c.targets.append((f"≤ {limit} requests", c.requests <= limit))
+            elif c.name == "quiet":
+                c.targets.append(("1 request", c.requests == 1))
+            elif c.name == "refreshed-unchanged":
+                c.targets.append(("≤ 3 requests", c.requests <= 3))
+                c.targets.append(("CPU < 2 s", c.cpu < 2.0))
+            else:
+                c.targets.append(("≤ 4 requests", c.requests <= 4))
+                c.targets.append((f"all {len(c.expected_changes)} changed trials alerted", not c.missed))
+            c.targets.append(("no 429", c.throttled == 0))
+            c.targets.append(("peak < 400 MiB", 0 < c.peak_rss < 400 * MIB))
+            c.targets.append(("check exit 0", c.exit_code == 0))
+
+
+def _cpu(ru: resource.struct_rusage) -> float:
+    return ru.ru_utime + ru.ru_stime
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join("    " + ln for ln in text.splitlines()[-lines:])
+
+
+def _say(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def _mib(n: int) -> str:
+    return f"{n / MIB:.1f} MiB"
+
+
+def _secs(s: float) -> str:
+    return f"{s:,.0f} s" if s >= 100 else f"{s:.2f} s"
+
+
+def report(bench: Bench, cycles: list[Cycle], per_record: PerRecord) -> str:
+    a = bench.args
+    limit = f"{a.rate_limit}/min (burst {a.burst or a.rate_limit})" if a.rate_limit else "off"
+    out = [
+        f"### Cycle cost: {a.trials:,} watched trials",
+        "",
+        f"Stand-in registry: {bench.size:,} synthetic trials"
+        + (f" ({a.trials:,} watched; {a.churn:,} unwatched ones updated with each refresh)" if bench.size > a.trials
+           else " (all watched)")
+        + f" from the {len(bench.store.templates)} fixture records, "
+        f"rate limit {limit}, latency {a.latency * 1000:.0f} ms; request_pause {a.pause}; "
+        f"SQLite; Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; {bench.today}.",
+        "",
+        "| cycle | requests | 429s | wall | CPU | peak RSS | database | changed / alerts | targets |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for c in cycles:
+        marks = "; ".join(f"{t}: {'met' if ok else '**NOT met**'}" for t, ok in c.targets)
+        alerts = f"{c.changed} / {c.alerts}"
+        if c.expected_changes:
+            alerts += f" (of {len(c.expected_changes)} made)"
+        out.append(f"| {c.name} | {c.requests} | {c.throttled} | {_secs(c.wall)} | {c.cpu:.2f} s | "
+                   f"{_mib(c.peak_rss)} | {_mib(c.db_size)} | {alerts} | {marks} |")
+    p = per_record
+    out.append(f"| per-record (GET /studies/{{id}} each) | {p.trials} (exact) | {p.throttled} in sample | "
+               f"{_secs(p.extrapolated_wall)} (extrapolated from {p.sample}: {_secs(p.wall)}) | – | – | – | – | – |")
+    out.append("")
+    for c in cycles[2:]:
+        out.append(f"- per-record vs {c.name}: {p.trials / max(1, c.requests):,.0f}× the requests "
+                   f"({p.trials} / {c.requests}), {p.extrapolated_wall / max(c.wall, 1e-9):,.0f}× the wall time "
+                   f"({_secs(p.extrapolated_wall)} extrapolated / {_secs(c.wall)}).")
+    out.append("")
+    out.append("Stand-in side (this process, serving): " + ", ".join(
+        f"{c.name} {c.standin_cpu:.2f} s CPU" for c in cycles)
+        + f"; store built in {bench.build_seconds:.2f} s, {_mib(bench.store.state_bytes())} per-trial state; "
+        f"bench process peak RSS {_mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)}; "
+        + "; ".join(bench.probe_lines) + ".")
+    for c in cycles:
+        if c.monitor_requests is not None and c.monitor_requests != c.requests:
+            out.append(f"- note: {c.name}: the check reported {c.monitor_requests} requests, "
+                       f"the stand-in received {c.requests}.")
+        if c.missed:
+            out.append(f"- {c.name}: {len(c.missed)} changed trials not alerted, e.g. {', '.join(c.missed[:5])}.")
+    out.append("")
+    out.append("Check summaries: " + " | ".join(f"{c.name}: {c.summary or '(none)'}" for c in cycles))
+    return "\n".join(out)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="bench/cycle_cost.py", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--trials", type=int, default=5000, help="N watched synthetic trials (default 5000)")
+    ap.add_argument("--rate-limit", type=int, default=60, help="stand-in limit, requests a minute (0: off)")
+    ap.add_argument("--burst", type=int, default=None, help="token bucket size (default: the per-minute figure)")
+    ap.add_argument("--latency", type=float, default=0.05, help="seconds before each answer (default 0.05)")
+    ap.add_argument("--pause", default="1s", help="the watchlist's request_pause (default 1s, the product default)")
+    ap.add_argument("--per-record-sample", type=int, default=200, help="trials timed for the per-record approach")
+    ap.add_argument("--changed-share", type=float, default=0.01, help="share of trials changed (default 0.01)")
+    ap.add_argument("--registry-size", type=int, default=0, metavar="M",
+                    help="trials in the registry (default: --trials); only the first --trials are watched")
+    ap.add_argument("--churn", type=int, default=0, metavar="K",
+                    help="unwatched trials updated with each refresh (the rest of the registry changing too)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--check-timeout", type=float, default=3600.0, help="seconds one check may take")
+    ap.add_argument("--memory-limit", type=int, default=0, metavar="MIB",
+                    help="cap each check's address space (RLIMIT_AS) at MIB: a safety net for big runs (0: none)")
+    ap.add_argument("--scratch", type=Path, default=None, help="scratch folder (default .bench/cycle-cost-<time>)")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch folder (database, outputs, watchlist)")
+    args = ap.parse_args(argv)
+    if args.trials < 1:
+        ap.error("--trials must be >= 1")
+    from monitor.watchlist import parse_pause
+
+    try:
+        args.pause_seconds = parse_pause(args.pause)
+    except ValueError as exc:
+        ap.error(f"--pause: {exc}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    bench = Bench(args)
+    started = time.perf_counter()
+    try:
+        cycles, per_record = bench.run()
+    finally:
+        if not args.keep:
+            shutil.rmtree(bench.scratch, ignore_errors=True)
+    print(report(bench, cycles, per_record))
+    _say(f"done in {time.perf_counter() - started:,.0f} s"
+         + (f"; scratch kept in {bench.scratch}" if args.keep else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
