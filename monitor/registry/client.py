@@ -1,7 +1,7 @@
 """ClinicalTrials.gov API v2 client: ``/version``, batched ``/studies?filter.ids=…``, paging.
 
-Polite by construction: at most one request in flight, a pause between requests (the
-registry's robots.txt asks for one second), retries with exponential backoff and jitter on
+Polite by construction: at most one request in flight, a token-bucket rate limit (one request
+per ``request_pause``, one second by default, as the registry's robots.txt asks), retries with exponential backoff and jitter on
 429 (honouring ``Retry-After``), 5xx, timeouts, dropped connections and unreadable bodies,
 through stamina. A request that still fails raises :class:`RegistryUnavailable`; callers
 then record nothing, so a failed fetch can never look like a change.
@@ -24,6 +24,7 @@ import stamina
 from stamina.instrumentation import RetryDetails, set_on_retry_hooks
 
 from monitor import __version__
+from monitor.registry.pacing import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -137,13 +138,12 @@ class RegistryClient:
         budget: float = 90.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.pause = pause
+        self._bucket = TokenBucket(rate=1 / pause if pause > 0 else 0)
         self.attempts = max(1, attempts)
         self.budget = budget
         self.requests = 0
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self._lock = asyncio.Lock()
-        self._last_request_end = 0.0
         self._http: httpx.AsyncClient | None = None
         set_on_retry_hooks([_log_retry])
 
@@ -248,17 +248,12 @@ class RegistryClient:
     async def _send(self, path: str, params: dict[str, str]) -> Any:
         assert self._http is not None, "use RegistryClient as an async context manager"
         url = f"{self.base_url}{path}"
-        async with self._lock:  # at most one request in flight
-            wait = self._last_request_end + self.pause - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+        async with self._lock:  # at most one request in flight, and no more than the bucket allows
+            await self._bucket.take()
             self.requests += 1
             log.debug("GET %s?%s", url, urlencode(params)[:300])
-            try:
-                async with self._http.stream("GET", url, params=params) as response:
-                    body = await _read_bounded(response)
-            finally:
-                self._last_request_end = time.monotonic()
+            async with self._http.stream("GET", url, params=params) as response:
+                body = await _read_bounded(response)
         if response.status_code == 429 or response.status_code >= 500:
             raise _Transient(
                 f"{path}: HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
