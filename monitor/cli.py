@@ -162,23 +162,23 @@ def run() -> None:
 @app.command()
 def add(nct_ids: Annotated[list[str], typer.Argument(help="One or more NCT ids, e.g. NCT06764329.")]) -> None:
     """Add trials to the watchlist (keeps its comments and layout)."""
-    ids = [valid_id(raw) for raw in nct_ids]
-    with user_errors():
-        settings = Settings.from_env()
-        load_watchlist(settings.watchlist_path)
-        for nct_id, added in add_trials(settings.watchlist_path, ids):
-            typer.echo(f"{nct_id} added" if added else f"{nct_id} is already watched")
+    edit_watchlist(nct_ids, add_trials, done="added", not_done="is already watched")
 
 
 @app.command()
 def remove(nct_ids: Annotated[list[str], typer.Argument(help="One or more NCT ids.")]) -> None:
     """Remove trials from the watchlist (its history stays in the database)."""
-    ids = [valid_id(raw) for raw in nct_ids]
+    edit_watchlist(nct_ids, remove_trials, done="removed", not_done="was not watched")
+
+
+def edit_watchlist(raw_ids: list[str], edit: Callable[..., list[tuple[str, bool]]], *, done: str, not_done: str) -> None:
+    """Validate the ids and the watchlist first, then make the comment-keeping edit."""
+    ids = [valid_id(raw) for raw in raw_ids]
     with user_errors():
         settings = Settings.from_env()
         load_watchlist(settings.watchlist_path)
-        for nct_id, removed in remove_trials(settings.watchlist_path, ids):
-            typer.echo(f"{nct_id} removed" if removed else f"{nct_id} was not watched")
+        for nct_id, changed in edit(settings.watchlist_path, ids):
+            typer.echo(f"{nct_id} {done if changed else not_done}")
 
 
 @app.command("list")

@@ -68,26 +68,21 @@ class _Reader:
         return value
 
     def items(self, parent: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
-        value = parent.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(f"{where}.{key} is {type(value).__name__}, expected a list")
-        for index, item in enumerate(value):
-            if not isinstance(item, dict):
-                raise self.fail(f"{where}.{key}[{index}] is {type(item).__name__}, expected an object")
-        return value
+        return self._list(parent, key, where, dict, "an object")
 
     def texts(self, parent: dict[str, Any], key: str, where: str) -> list[str]:
+        return [_tidy(item) for item in self._list(parent, key, where, str, "text")]
+
+    def _list(self, parent: dict[str, Any], key: str, where: str, kind: type, expected: str) -> list[Any]:
         value = parent.get(key)
         if value is None:
             return []
         if not isinstance(value, list):
             raise self.fail(f"{where}.{key} is {type(value).__name__}, expected a list")
         for index, item in enumerate(value):
-            if not isinstance(item, str):
-                raise self.fail(f"{where}.{key}[{index}] is {type(item).__name__}, expected text")
-        return [_tidy(item) for item in value]
+            if not isinstance(item, kind):
+                raise self.fail(f"{where}.{key}[{index}] is {type(item).__name__}, expected {expected}")
+        return value
 
     def date(self, parent: dict[str, Any], key: str, where: str) -> dict[str, str | None] | None:
         struct = self.module(parent, key, where)

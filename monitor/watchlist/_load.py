@@ -79,19 +79,18 @@ def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlis
     def fail(message: str, line: int | None) -> WatchlistError:
         return WatchlistError(path, message, line)
 
-    interval = DEFAULT_INTERVAL
-    if data.get("interval") is not None:
+    def duration(key: str, parse: Any, default: Any, hint: str = "") -> Any:
+        if data.get(key) is None:
+            return default
         try:
-            interval = parse_interval(data["interval"])
+            return parse(data[key])
         except ValueError as e:
-            raise fail(f"interval: {e}", value_line(data, "interval")) from None
+            raise fail(f"{key}: {e}{hint}", value_line(data, key)) from None
 
-    pause = DEFAULT_PAUSE
-    if data.get("request_pause") is not None:
-        try:
-            pause = parse_pause(data["request_pause"])
-        except ValueError as e:
-            raise fail(f"request_pause: {e}", value_line(data, "request_pause")) from None
+    interval = duration("interval", parse_interval, DEFAULT_INTERVAL)
+    pause = duration("request_pause", parse_pause, DEFAULT_PAUSE)
+    sweep = duration("sweep", lambda raw: 0 if raw in (0, "0", "off", False) else parse_interval(raw),
+                     DEFAULT_SWEEP, " (or 'off')")
 
     def whole(key: str, default: int, least: int, unit: str) -> int:
         value = data.get(key)
@@ -101,14 +100,6 @@ def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlis
             shown = f"'{value}'" if isinstance(value, (str, int, float)) else kind(value)
             raise fail(f"{key} must be a whole number of {unit}, {least} or more, not {shown}", value_line(data, key))
         return int(value)
-
-    sweep = DEFAULT_SWEEP
-    if data.get("sweep") is not None:
-        raw = data["sweep"]
-        try:
-            sweep = 0 if raw in (0, "0", "off", False) else parse_interval(raw)
-        except ValueError as e:
-            raise fail(f"sweep: {e} (or 'off')", value_line(data, "sweep")) from None
 
     return Watchlist(
         path=path,
