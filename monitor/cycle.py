@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any, TextIO
 
 from sqlalchemy import Engine
@@ -104,9 +103,8 @@ async def _check(
     refs = [repo.TargetRef(t.key, t.masked) for t in targets]
     ids = watchlist.nct_ids
     with Session(engine) as session:
-        trials = repo.ensure_trials(session, ids, now)
+        known_trials = repo.trial_states(session, ids, now)
         last_timestamp = repo.last_good_data_timestamp(session)
-        known_trials = {i: _Known.of(trials[i]) for i in ids}
     awaiting = [i for i in ids if known_trials[i].awaiting]
     missing = [i for i in ids if known_trials[i].missing]
     settled = [i for i in ids if not known_trials[i].awaiting and not known_trials[i].missing]
@@ -148,27 +146,6 @@ async def _check(
         repo.mark_checked(session, settled, now)
         changed = [d.nct_id for d in report.decisions if d.outcome is Outcome.CHANGED]
         repo.prune_snapshots(session, changed, keep=watchlist.keep_snapshots, keep_days=watchlist.keep_days, now=now)
-
-
-@dataclass(frozen=True)
-class _Known:
-    """What the cycle needs to know of a trial before fetching (plain values, no ORM object)."""
-
-    awaiting: bool
-    missing: bool
-    served_as: str
-    last_update_posted: str | None
-    swept_at: datetime | None
-
-    @classmethod
-    def of(cls, trial: Any) -> _Known:
-        return cls(
-            awaiting=trial.snapshot_hash is None and trial.missing_since is None,
-            missing=trial.missing_since is not None,
-            served_as=trial.registry_id or trial.nct_id,
-            last_update_posted=trial.last_update_posted,
-            swept_at=trial.swept_at,
-        )
 
 
 async def _updated_since(

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from monitor.core.model import Decision, Message, Outcome
@@ -21,6 +21,46 @@ class TargetRef:
 
     key: str
     masked: str
+
+
+@dataclass(frozen=True)
+class TrialState:
+    """What a cycle needs to know of a trial before fetching: plain values, cheap for 100,000 trials."""
+
+    nct_id: str
+    snapshot_hash: str | None = None
+    missing_since: datetime | None = None
+    registry_id: str | None = None
+    last_update_posted: str | None = None
+    swept_at: datetime | None = None
+
+    @property
+    def awaiting(self) -> bool:
+        """No baseline yet (and not known to be missing)."""
+        return self.snapshot_hash is None and self.missing_since is None
+
+    @property
+    def missing(self) -> bool:
+        return self.missing_since is not None
+
+    @property
+    def served_as(self) -> str:
+        """The id the registry serves it under now (it follows a re-registration)."""
+        return self.registry_id or self.nct_id
+
+
+def trial_states(session: Session, nct_ids: Sequence[str], now: datetime) -> dict[str, TrialState]:
+    """The state of every watched trial, creating rows for new ones (one read, one bulk insert)."""
+    wanted = dict.fromkeys(nct_ids)
+    columns = (Trial.nct_id, Trial.snapshot_hash, Trial.missing_since, Trial.registry_id,
+               Trial.last_update_posted, Trial.swept_at)
+    states = {row[0]: TrialState(*row) for row in session.execute(select(*columns)) if row[0] in wanted}
+    new = [nct_id for nct_id in wanted if nct_id not in states]
+    if new:
+        session.execute(insert(Trial), [{"nct_id": nct_id, "added_at": now} for nct_id in new])
+        session.commit()
+        states.update({nct_id: TrialState(nct_id) for nct_id in new})
+    return states
 
 
 def ensure_trials(session: Session, nct_ids: Iterable[str], now: datetime) -> dict[str, Trial]:
