@@ -33,8 +33,9 @@ def test_repo_round_trip(engine: Engine) -> None:
     event = ChangeEvent("status", "status", "RECRUITING", "COMPLETED", "Overall status: Recruiting → Completed", Level.HIGH)
     targets = [TargetRef("k1", "json://127.0.0.1/…"), TargetRef("k2", "mailto://…")]
     with Session(engine) as session:
-        trials = repo.ensure_trials(session, [NCT, NCT, "NCT00000002"], NOW)
-        assert sorted(trials) == [NCT, "NCT00000002"]
+        states = repo.trial_states(session, [NCT, NCT, "NCT00000002"], NOW)
+        assert sorted(states) == [NCT, "NCT00000002"] and states[NCT].awaiting
+        trials = repo.trials_by_id(session, [NCT, "NCT00000002"])
         cycle_id = repo.start_cycle(session, NOW)
         repo.record_decision(
             session, trials[NCT], Decision(NCT, Outcome.BASELINE, fingerprint="a" * 64, view=VIEW),

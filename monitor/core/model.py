@@ -82,8 +82,3 @@ class Decision:
     events: tuple[ChangeEvent, ...] = field(default_factory=tuple)
     message: Message | None = None
     note: str = ""
-
-    @property
-    def alerts(self) -> bool:
-        """Whether this decision produces a message for the targets."""
-        return self.message is not None

@@ -63,18 +63,6 @@ def trial_states(session: Session, nct_ids: Sequence[str], now: datetime) -> dic
     return states
 
 
-def ensure_trials(session: Session, nct_ids: Iterable[str], now: datetime) -> dict[str, Trial]:
-    """The Trial rows for these ids, creating the missing ones."""
-    ids = list(dict.fromkeys(nct_ids))
-    trials = {t.nct_id: t for t in session.exec(select(Trial).where(col(Trial.nct_id).in_(ids)))}
-    for nct_id in ids:
-        if nct_id not in trials:
-            trials[nct_id] = Trial(nct_id=nct_id, added_at=now)
-            session.add(trials[nct_id])
-    session.commit()
-    return trials
-
-
 def snapshot_views(session: Session, hashes: Iterable[str]) -> dict[str, dict]:
     wanted = [h for h in set(hashes) if h]
     if not wanted:
