@@ -19,8 +19,11 @@ from monitor.core.model import Message
 
 CONSOLE_KEY = "console"
 
-# apprise logs full URLs (passwords included) at TRACE and header values at DEBUG: keep it quiet.
+# apprise logs full URLs (passwords included) at TRACE and header values at DEBUG: keep it at
+# WARNING, and never let its lines reach our output; each call's own log (AppriseResult.logs())
+# still sees them, and we word failures ourselves, with the target masked.
 logging.getLogger("apprise").setLevel(logging.WARNING)
+logging.getLogger("apprise").propagate = False
 
 
 class TargetLike(Protocol):
