@@ -126,7 +126,8 @@ def print_report(report: CycleReport, verbose: bool, echo: Callable[[str], None]
              f"since {report.since}; {report.requests} requests.")
     else:
         counts = ", ".join(f"{report.count(o)} {o.value.replace('_', ' ')}" for o in Outcome if report.count(o))
-        echo(f"Checked {len(report.decisions)} trials against registry data of {report.data_timestamp}: "
+        of = f" of {report.watched}" if report.watched > len(report.decisions) else ""
+        echo(f"Checked {len(report.decisions)}{of} trials against registry data of {report.data_timestamp}: "
              f"{counts or 'nothing to do'} ({report.requests} requests).")
     for decision in report.decisions:
         if decision.outcome is Outcome.CHANGED:

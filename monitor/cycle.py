@@ -39,6 +39,7 @@ class CycleReport:
     decisions: list[Decision] = field(default_factory=list)
     error: str = ""
     refreshed: bool = False
+    watched: int = 0
     since: str | None = None  # the registry date updates were listed from
     progress: Callable[[int, int], None] | None = None  # (fetched, to fetch) while fetching whole records
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
@@ -102,6 +103,7 @@ async def _check(
     now = settings.now()
     refs = [repo.TargetRef(t.key, t.masked) for t in targets]
     ids = watchlist.nct_ids
+    report.watched = len(ids)
     with Session(engine) as session:
         known_trials = repo.trial_states(session, ids, now)
         last_timestamp = repo.last_good_data_timestamp(session)
