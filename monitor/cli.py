@@ -19,13 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from monitor import __version__
-from monitor.core.model import Outcome
 from monitor.core.render import render_test_message, status_words
-from monitor.cycle import CycleReport, run_cycle, targets_of
+from monitor.cycle import run_cycle, targets_of
 from monitor.delivery.notify import send
 from monitor.settings import Settings, SettingsError
 from monitor.store import repo
 from monitor.store.db import StoreError, open_engine
+from monitor.store.words import first_line
 from monitor.watchlist import (
     Watchlist,
     WatchlistError,
@@ -58,7 +58,7 @@ def user_errors() -> Iterator[None]:
     except (WatchlistError, StoreError, SettingsError) as exc:
         fail(str(exc))
     except SQLAlchemyError as exc:  # e.g. the disk filled up mid-check: nothing half-written
-        fail(f"database error: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}", 1)
+        fail(f"database error: {first_line(exc)}", 1)
 
 
 def setup_logging(verbose: bool) -> None:
@@ -95,7 +95,8 @@ def check(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say wha
         engine = open_engine(settings.database_url)
         with progress_bar() as progress:
             report = asyncio.run(run_cycle(settings, watchlist, engine, ignore_backoff=True, progress=progress))
-    print_report(report, verbose)
+    for line in report.lines(verbose):
+        typer.echo(line)
     raise typer.Exit(report.exit_code)
 
 
@@ -114,37 +115,6 @@ def progress_bar() -> Iterator[Callable[[int, int], None] | None]:
             bar.update(task, completed=done, total=total, visible=total >= 500)
 
         yield update
-
-
-def print_report(report: CycleReport, verbose: bool, echo: Callable[[str], None] = typer.echo) -> None:
-    if report.outcome == "failed":
-        echo(f"Registry unavailable: {report.error}. Nothing was recorded; the next check tries again.")
-    elif report.outcome == "quiet":
-        echo(f"No registry refresh since the last check (data of {report.data_timestamp}); {report.requests} request.")
-    elif not report.decisions:
-        echo(f"Registry refreshed (data of {report.data_timestamp}): none of the watched trials was updated "
-             f"since {report.since}; {report.requests} requests.")
-    else:
-        counts = ", ".join(f"{report.count(o)} {o.value.replace('_', ' ')}" for o in Outcome if report.count(o))
-        of = f" of {report.watched}" if report.watched > len(report.decisions) else ""
-        echo(f"Checked {len(report.decisions)}{of} trials against registry data of {report.data_timestamp}: "
-             f"{counts or 'nothing to do'} ({report.requests} requests).")
-    for decision in report.decisions:
-        if decision.outcome is Outcome.CHANGED:
-            first = decision.events[0].text if decision.events else ""
-            more = f" (+{len(decision.events) - 1} more)" if len(decision.events) > 1 else ""
-            echo(f"  {decision.nct_id} changed: {first}{more}")
-        elif decision.outcome is Outcome.NOT_FOUND:
-            echo(f"  {decision.nct_id} is not known to the registry (check the id)")
-        elif decision.outcome is Outcome.ERROR:
-            echo(f"  {decision.nct_id} skipped: {decision.note}")
-        elif verbose:
-            echo(f"  {decision.nct_id} {decision.outcome.value}")
-    d = report.delivery
-    if d.sent or d.failed or d.dropped:
-        echo(f"Deliveries: {d.sent} sent, {d.failed} failed (kept for retry), {d.dropped} dropped.")
-    for error in d.errors:
-        echo(f"  delivery failed: {error}")
 
 
 @app.command()

@@ -51,6 +51,40 @@ class CycleReport:
     def count(self, outcome: Outcome) -> int:
         return sum(1 for d in self.decisions if d.outcome is outcome)
 
+    def lines(self, verbose: bool = False) -> list[str]:
+        """What the check did, in words: a summary line, then one line per notable trial and delivery."""
+        said: list[str] = []
+        say = said.append
+        if self.outcome == "failed":
+            say(f"Registry unavailable: {self.error}. Nothing was recorded; the next check tries again.")
+        elif self.outcome == "quiet":
+            say(f"No registry refresh since the last check (data of {self.data_timestamp}); {self.requests} request.")
+        elif not self.decisions:
+            say(f"Registry refreshed (data of {self.data_timestamp}): none of the watched trials was updated "
+                 f"since {self.since}; {self.requests} requests.")
+        else:
+            counts = ", ".join(f"{self.count(o)} {o.value.replace('_', ' ')}" for o in Outcome if self.count(o))
+            of = f" of {self.watched}" if self.watched > len(self.decisions) else ""
+            say(f"Checked {len(self.decisions)}{of} trials against registry data of {self.data_timestamp}: "
+                 f"{counts or 'nothing to do'} ({self.requests} requests).")
+        for decision in self.decisions:
+            if decision.outcome is Outcome.CHANGED:
+                first = decision.events[0].text if decision.events else ""
+                more = f" (+{len(decision.events) - 1} more)" if len(decision.events) > 1 else ""
+                say(f"  {decision.nct_id} changed: {first}{more}")
+            elif decision.outcome is Outcome.NOT_FOUND:
+                say(f"  {decision.nct_id} is not known to the registry (check the id)")
+            elif decision.outcome is Outcome.ERROR:
+                say(f"  {decision.nct_id} skipped: {decision.note}")
+            elif verbose:
+                say(f"  {decision.nct_id} {decision.outcome.value}")
+        d = self.delivery
+        if d.sent or d.failed or d.dropped:
+            say(f"Deliveries: {d.sent} sent, {d.failed} failed (kept for retry), {d.dropped} dropped.")
+        for error in d.errors:
+            say(f"  delivery failed: {error}")
+        return said
+
 
 def targets_of(watchlist: Watchlist) -> Sequence[TargetLike]:
     """The watchlist's targets, or the daemon's output when it names none."""
@@ -70,10 +104,11 @@ async def run_cycle(
     async with cycle_lock(engine):
         report = CycleReport(progress=progress)
         targets = targets_of(watchlist)
+        refs = [repo.TargetRef(t.key, t.masked) for t in targets]  # how the outbox names them
         with Session(engine) as session:
             report.cycle_id = repo.start_cycle(session, settings.now())
         try:
-            await _check(settings, watchlist, engine, report, targets)
+            await _check(settings, watchlist, engine, report, refs)
         except RegistryUnavailable as exc:
             report.outcome, report.error = "failed", str(exc)
         except BaseException as exc:  # a crash or a cancellation: never counts as a good check
@@ -89,7 +124,7 @@ async def run_cycle(
                 repo.finish_cycle(
                     session, report.cycle_id, outcome=report.outcome, now=settings.now(),
                     data_timestamp=report.data_timestamp, requests=report.requests, note=report.error,
-                    notice=notice, targets=[repo.TargetRef(t.key, t.masked) for t in targets],
+                    notice=notice, targets=refs,
                 )
         report.delivery = await deliver_due(
             engine, targets, settings.now(), ignore_backoff=ignore_backoff, timeout=settings.delivery_timeout, out=out
@@ -98,10 +133,9 @@ async def run_cycle(
 
 
 async def _check(
-    settings: Settings, watchlist: Watchlist, engine: Engine, report: CycleReport, targets: Sequence[TargetLike]
+    settings: Settings, watchlist: Watchlist, engine: Engine, report: CycleReport, refs: Sequence[repo.TargetRef]
 ) -> None:
     now = settings.now()
-    refs = [repo.TargetRef(t.key, t.masked) for t in targets]
     ids = watchlist.nct_ids
     report.watched = len(ids)
     with Session(engine) as session:

@@ -117,14 +117,13 @@ class Daemon:
         await self.stopping.wait()
 
     async def check(self) -> None:
-        from monitor.cli import print_report
-
         self._check_task = asyncio.current_task()
         self.beat.check_started_at = _iso(datetime.now(timezone.utc))
         self.heartbeat()
         try:
             report = await run_cycle(self.settings, self.watchlist, self.engine, ignore_backoff=False)
-            print_report(report, verbose=False, echo=log.info)
+            for line in report.lines():
+                log.info(line)
             self.beat.last_outcome = report.outcome
             self._after(report.outcome)
         except asyncio.CancelledError:

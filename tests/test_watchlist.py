@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import logging
-import os
-import stat
 import textwrap
 from pathlib import Path
 
@@ -18,11 +15,9 @@ from monitor.watchlist import (
     TrialEntry,
     Watchlist,
     WatchlistError,
-    add_trials,
     load_watchlist,
     normalise_nct_id,
     parse_interval,
-    remove_trials,
 )
 
 BUNDLED = Path(__file__).resolve().parents[1] / "watchlist.yaml"
@@ -52,12 +47,6 @@ def load_error(path: Path, env: dict[str, str] | None = None) -> str:
     assert "\n" not in message and "Traceback" not in message
     assert message.startswith(str(path))
     return message
-
-
-def changed_lines(before: str, after: str) -> list[str]:
-    """The +/- lines of a diff, without headers."""
-    diff = difflib.unified_diff(before.splitlines(True), after.splitlines(True), n=0)
-    return [ln for ln in diff if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
 
 
 # ---------------------------------------------------------------- loading

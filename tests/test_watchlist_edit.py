@@ -3,62 +3,20 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
-import logging
 import os
 import stat
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from monitor.core.model import COMPARE_GROUPS
-from monitor.watchlist import (
-    Target,
-    TrialEntry,
-    Watchlist,
-    WatchlistError,
-    add_trials,
-    load_watchlist,
-    normalise_nct_id,
-    parse_interval,
-    remove_trials,
-)
-
-BUNDLED = Path(__file__).resolve().parents[1] / "watchlist.yaml"
-
-MINIMAL = """\
-# comments are the user's and must survive CLI edits
-interval: 6h            # 30s, 15m, 6h, 1d … (also plain integer seconds)
-notify:                 # apprise URLs (or a path to an apprise config file)
-  - mailto://user:pass@example.org?to=me@example.org
-  - json://127.0.0.1:8080/hook
-trials:
-  - NCT06764329
-  - NCT06646146
-"""
-
-
-def write(tmp_path: Path, text: str, name: str = "watchlist.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def load_error(path: Path, env: dict[str, str] | None = None) -> str:
-    with pytest.raises(WatchlistError) as info:
-        load_watchlist(path, env={} if env is None else env)
-    message = str(info.value)
-    assert "\n" not in message and "Traceback" not in message
-    assert message.startswith(str(path))
-    return message
+from monitor.watchlist import WatchlistError, add_trials, load_watchlist, remove_trials
+from tests.test_watchlist import BUNDLED, MINIMAL, load_error, write
 
 
 def changed_lines(before: str, after: str) -> list[str]:
     """The +/- lines of a diff, without headers."""
     diff = difflib.unified_diff(before.splitlines(True), after.splitlines(True), n=0)
     return [ln for ln in diff if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
-
 
 
 # ---------------------------------------------------------------- edits keep everything else byte for byte

@@ -16,17 +16,11 @@ from sqlmodel import create_engine
 
 from monitor.store import migrations, tables  # noqa: F401  (registers the tables)
 from monitor.store.locks import held
+from monitor.store.words import first_line, safe_url, sqlite_path
 
 
 class StoreError(Exception):
     """The database cannot be opened or written: one line for the user."""
-
-
-def sqlite_path(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
 
 
 def open_engine(url: str) -> Engine:
@@ -45,7 +39,7 @@ def open_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=backend != "sqlite", connect_args=connect_args)
     except (ArgumentError, ImportError) as exc:
         hint = " (install the 'postgres' extra: pip install 'trial-monitor[postgres]')" if backend == "postgresql" else ""
-        raise StoreError(f"cannot use database {make_url(url).render_as_string(hide_password=True)}: {exc}{hint}") from None
+        raise StoreError(f"cannot use database {safe_url(url)}: {exc}{hint}") from None
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
@@ -55,7 +49,7 @@ def open_engine(url: str) -> Engine:
         raise StoreError(str(exc)) from None
     except (SQLAlchemyError, OSError) as exc:
         engine.dispose()
-        raise StoreError(f"cannot open the database {_safe(url)}: {_first_line(exc)}") from None
+        raise StoreError(f"cannot open the database {safe_url(url)}: {first_line(exc)}") from None
     return engine
 
 
@@ -76,15 +70,6 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def _safe(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def _first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None)
-    return str(orig or exc).strip().splitlines()[0]
 
 
 def cycle_lock(engine: Engine, *, wait: bool = True) -> contextlib.AbstractAsyncContextManager[bool]:

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+
+from monitor.store.words import first_line, sqlite_path
 
 LockName = Literal["cycle", "schedule"]
 
@@ -30,17 +31,10 @@ class LockUnavailable(Exception):
     """The database holding the lock cannot be reached."""
 
 
-def _sqlite_file(engine: Engine) -> Path | None:
-    url = make_url(str(engine.url))
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    return Path(url.database)
-
-
 @contextlib.asynccontextmanager
 async def held(engine: Engine, name: LockName, *, wait: bool = True, poll: float = 0.2) -> AsyncIterator[bool]:
     """Hold the named lock; yields True when held, or False at once when ``wait`` is off and it is taken."""
-    database = _sqlite_file(engine)
+    database = sqlite_path(engine.url)
     if engine.url.get_backend_name() == "postgresql":
         async with _advisory(engine, _ADVISORY_KEYS[name], wait, max(poll, 0.5)) as got:
             yield got
@@ -77,7 +71,7 @@ async def _advisory(engine: Engine, key: int, wait: bool, poll: float) -> AsyncI
     try:
         conn = engine.connect()
     except OperationalError as exc:
-        raise LockUnavailable(str(getattr(exc, "orig", exc)).strip().splitlines()[0]) from None
+        raise LockUnavailable(first_line(exc)) from None
     try:
         while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
             conn.rollback()

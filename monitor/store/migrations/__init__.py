@@ -38,6 +38,8 @@ from alembic.script import ScriptDirectory  # noqa: E402
 from alembic.util import CommandError  # noqa: E402
 from sqlalchemy import Connection, Engine, NullPool, create_engine, event, inspect, text  # noqa: E402
 
+from monitor.store.words import first_line, safe_url  # noqa: E402
+
 log = logging.getLogger("monitor.store")
 
 HERE = Path(__file__).resolve().parent
@@ -79,8 +81,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str] | None:
     try:
         return _upgrade(engine)
     except CommandError as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise MigrationError(f"cannot migrate the database {_safe(engine)}: {first}") from None
+        raise MigrationError(f"cannot migrate the database {safe_url(engine.url)}: {first_line(exc)}") from None
 
 
 def _upgrade(engine: Engine) -> tuple[str | None, str] | None:
@@ -104,7 +105,7 @@ def _upgrade(engine: Engine) -> tuple[str | None, str] | None:
                 found = BASELINE
             elif tables:
                 raise MigrationError(
-                    f"the database {_safe(engine)} has only some of trial-monitor's tables "
+                    f"the database {safe_url(engine.url)} has only some of trial-monitor's tables "
                     f"({', '.join(sorted(tables))}) and no schema revision; refusing to guess"
                 )
         command.upgrade(config(conn), "head")
@@ -122,7 +123,7 @@ def _refuse_unknown(script: ScriptDirectory, found: str | None, engine: Engine) 
         script.get_revision(found)
     except CommandError:  # "Can't locate revision identified by '…'"
         raise MigrationError(
-            f"the database {_safe(engine)} has schema revision {found!r}, newer than this trial-monitor "
+            f"the database {safe_url(engine.url)} has schema revision {found!r}, newer than this trial-monitor "
             f"knows (it knows up to {script.get_current_head()}); upgrade trial-monitor"
         ) from None
 
@@ -157,7 +158,3 @@ def _sqlite_manual_transactions(dbapi_conn: object, _record: object) -> None:
     cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-
-
-def _safe(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
