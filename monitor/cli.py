@@ -19,12 +19,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from monitor import __version__
-from monitor.core.render import render_test_message, status_words
+from monitor.core.model import Message
+from monitor.core.render import status_words
+from monitor.core.target_render import TemplateProblem
+from monitor.changelog_cli import register as register_changelogs
 from monitor.cycle import run_cycle, targets_of
-from monitor.delivery.notify import send
+from monitor.delivery.describe import target_lines
+from monitor.delivery.notify import SendResult, TargetLike, send
+from monitor.delivery.outbox import test_message_for
 from monitor.settings import Settings, SettingsError
-from monitor.store import repo
+from monitor.store import outbox, repo, searches
 from monitor.store.db import StoreError, open_engine
+from monitor.store.everything import count as everything_count
+from monitor.store.expectations import shown as expectation_words
 from monitor.store.words import first_line
 from monitor.watchlist import (
     Watchlist,
@@ -147,7 +154,9 @@ def edit_watchlist(raw_ids: list[str], edit: Callable[..., list[tuple[str, bool]
     ids = [valid_id(raw) for raw in raw_ids]
     with user_errors():
         settings = Settings.from_env()
-        load_watchlist(settings.watchlist_path)
+        if load_watchlist(settings.watchlist_path).everything:
+            fail(f"{settings.watchlist_path} watches every trial in the registry (trials: all); "
+                 "replace 'all' with a list of ids to watch only some")
         for nct_id, changed in edit(settings.watchlist_path, ids):
             typer.echo(f"{nct_id} {done if changed else not_done}")
 
@@ -159,11 +168,19 @@ def list_trials() -> None:
         settings, watchlist = load()
         engine = open_engine(settings.database_url)
         with Session(engine) as session:
-            trials = repo.trials_by_id(session, watchlist.nct_ids)
-            counts = repo.delivery_counts(session)
-            failing = repo.failing_deliveries(session)
+            ids = [*watchlist.nct_ids, *searches.added_trials(session, watchlist.searches)]
+            trials = repo.trials_by_id(session, ids)
+            counts = outbox.delivery_counts(session)
+            failing = outbox.failing_deliveries(session)
+            expecting = expectation_words(session, ids, watchlist.expectations)
+            watches = {w.key: w for w in searches.summaries(session)}
+            everything = everything_count(session) if watchlist.everything else 0
+    if watchlist.everything:
+        typer.echo(f"Watching every record in the registry (trials: all): {everything:,} known so far.")
+    for search in watchlist.searches:
+        typer.echo(searches.describe(search, watches.get(search.key)))
     labels = {t.nct_id: t.label for t in watchlist.trials}
-    for nct_id in watchlist.nct_ids:
+    for nct_id in dict.fromkeys(ids):
         trial = trials.get(nct_id)
         if trial is None or (trial.snapshot_hash is None and trial.missing_since is None):
             typer.echo(f"{nct_id}  (awaiting its first check)")
@@ -174,10 +191,13 @@ def list_trials() -> None:
             status = status_words(trial.overall_status)
         checked = f"{trial.last_checked_at:%Y-%m-%d %H:%M} UTC" if trial.last_checked_at else "never"
         label = labels.get(nct_id) or trial.title or ""
+        if trial.added_by in watches:
+            label = f"[found by {watches[trial.added_by].name}] {label}"
         if trial.registry_id and trial.registry_id != nct_id:
             label = f"(now {trial.registry_id}) {label}"
+        expected = f"  [{', '.join(expecting[nct_id])}]" if nct_id in expecting else ""
         typer.echo(f"{nct_id}  {status:<24}  updated {trial.last_update_posted or '—':<10}  "
-                   f"checked {checked}  {label[:60]}")
+                   f"checked {checked}  {label[:60]}{expected}")
     if counts.get("pending"):
         typer.echo(f"{counts['pending']} deliveries pending" + (f", {len(failing)} failing:" if failing else "."))
         for delivery in failing[:5]:
@@ -193,7 +213,8 @@ def status() -> None:
         with Session(engine) as session:
             cycle = repo.last_cycle(session)
             streak, since = repo.failed_streak(session, (cycle.id or 0) + 1) if cycle else (0, None)
-            summary = repo.delivery_summary(session)
+            summary = outbox.delivery_summary(session)
+            waiting, oldest = outbox.held_counts(session), outbox.oldest_held(session)
     if cycle is None:
         typer.echo("No check has run yet.")
     else:
@@ -203,31 +224,17 @@ def status() -> None:
     if streak:
         typer.echo(f"Registry unavailable for the last {streak} checks (since {since:%Y-%m-%d %H:%M} UTC); "
                    f"targets are told after {watchlist.outage_after}.")
-    typer.echo(f"{len(watchlist.nct_ids)} trials watched, alerts to {len(targets_of(watchlist))} target(s).")
-    if not summary:
-        typer.echo("Every alert has been delivered.")
+    typer.echo(f"{len(watchlist.nct_ids)} trials watched, alerts to {len(targets_of(watchlist))} target(s):")
+    for line in target_lines(targets_of(watchlist), settings.now(), waiting, oldest):
+        typer.echo(line)
+    if not [row for row in summary if row[1] != "held"]:
+        typer.echo("Every alert has been delivered" + (" (or waits for its digest)." if waiting else "."))
     for masked, state, count, error in sorted(summary):
-        line = f"  {masked}: {count} {'pending' if state == 'pending' else state}"
+        line = f"  {masked}: {count} {'waiting for the digest' if state == 'held' else state}"
         typer.echo(line + (f" (last error: {error})" if error else ""))
 
 
-@app.command()
-def history(nct_id: Annotated[str, typer.Argument(help="The trial's NCT id.")]) -> None:
-    """The dated changes recorded for a trial, newest first."""
-    nct_id = valid_id(nct_id)
-    with user_errors():
-        settings = Settings.from_env()
-        engine = open_engine(settings.database_url)
-        with Session(engine) as session:
-            events = repo.history(session, nct_id)
-            trial = repo.trials_by_id(session, [nct_id]).get(nct_id)
-    if trial is None:
-        typer.echo(f"{nct_id} has no recorded history (is it in the watchlist, and has a check run?)")
-        return
-    for event in events:
-        typer.echo(f"{event.detected_at:%Y-%m-%d}  {event.text}")
-    if trial.baseline_at:
-        typer.echo(f"{trial.baseline_at:%Y-%m-%d}  First checked (baseline recorded)")
+register_changelogs(app)  # history, feed (monitor/changelog_cli.py)
 
 
 @app.command("notify-test")
@@ -238,9 +245,16 @@ def notify_test() -> None:
         settings, watchlist = load()
     targets = targets_of(watchlist)
 
+    async def send_one(target: TargetLike) -> SendResult:
+        try:  # laid out as the target's alerts are (its template, or HTML for email)
+            message = test_message_for(target)
+        except TemplateProblem as exc:
+            return SendResult(False, f"{target.masked}: {exc}")
+        return await send(target, Message(message.title, message.body), timeout=settings.delivery_timeout,
+                          style=message.style)
+
     async def send_all() -> list[tuple[str, bool, str]]:
-        message = render_test_message()
-        results = await asyncio.gather(*(send(t, message, timeout=settings.delivery_timeout) for t in targets))
+        results = await asyncio.gather(*(send_one(t) for t in targets))
         return [(t.masked, r.ok, r.error) for t, r in zip(targets, results, strict=True)]
 
     failed = 0

@@ -8,24 +8,34 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, TextIO
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from monitor.core.decide import Reading, decide, read_record
+from monitor.backfill import backfill_some
+from monitor.core.decide import Reading, decide
+from monitor.core.events.context import NO_HISTORY
+from monitor.core.identity import match_studies
 from monitor.core.model import Decision, Outcome
 from monitor.core.outage import outage_notice
 from monitor.core.sync import cursor_date, registry_wide_is_cheaper, sweep_share
 from monitor.delivery.notify import ConsoleTarget, TargetLike
-from monitor.delivery.outbox import DeliveryReport, deliver_due
+from monitor.delivery.outbox import DeliveryReport, deliver_due, ref_of
 from monitor.registry import RegistryClient, RegistryUnavailable, UpdateStamp, id_batches
+from monitor.searching import run_searches
 from monitor.settings import Settings
 from monitor.store import repo
 from monitor.store.db import cycle_lock
+from monitor.store.expectations import ExpectationJoin, evaluate_watched
+from monitor.store.history import history_contexts
+from monitor.store.searches import added_trials
 from monitor.watchlist import Watchlist
+from monitor.whole_registry import check_everything
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +46,14 @@ class CycleReport:
     cycle_id: int = 0
     data_timestamp: str | None = None
     requests: int = 0
-    decisions: list[Decision] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)  # all of them, or only the notable ones (compact)
+    tally: Counter[Outcome] = field(default_factory=Counter)
+    compact: bool = False  # whole-registry checks keep only changed / not found / error decisions
     error: str = ""
     refreshed: bool = False
     watched: int = 0
     since: str | None = None  # the registry date updates were listed from
+    notes: list[str] = field(default_factory=list)  # what the searches found, one line each
     progress: Callable[[int, int], None] | None = None  # (fetched, to fetch) while fetching whole records
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
@@ -49,7 +62,12 @@ class CycleReport:
         return 1 if self.outcome == "failed" else 0
 
     def count(self, outcome: Outcome) -> int:
-        return sum(1 for d in self.decisions if d.outcome is outcome)
+        return self.tally[outcome]
+
+    def add(self, decision: Decision) -> None:
+        self.tally[decision.outcome] += 1
+        if not self.compact or decision.outcome not in (Outcome.BASELINE, Outcome.UNCHANGED):
+            self.decisions.append(decision)
 
     def lines(self, verbose: bool = False) -> list[str]:
         """What the check did, in words: a summary line, then one line per notable trial and delivery."""
@@ -59,14 +77,16 @@ class CycleReport:
             say(f"Registry unavailable: {self.error}. Nothing was recorded; the next check tries again.")
         elif self.outcome == "quiet":
             say(f"No registry refresh since the last check (data of {self.data_timestamp}); {self.requests} request.")
-        elif not self.decisions:
+        elif not self.tally:
             say(f"Registry refreshed (data of {self.data_timestamp}): none of the watched trials was updated "
                  f"since {self.since}; {self.requests} requests.")
         else:
             counts = ", ".join(f"{self.count(o)} {o.value.replace('_', ' ')}" for o in Outcome if self.count(o))
-            of = f" of {self.watched}" if self.watched > len(self.decisions) else ""
-            say(f"Checked {len(self.decisions)}{of} trials against registry data of {self.data_timestamp}: "
+            decided = self.tally.total()
+            of = f" of {self.watched}" if self.watched > decided else ""
+            say(f"Checked {decided}{of} trials against registry data of {self.data_timestamp}: "
                  f"{counts or 'nothing to do'} ({self.requests} requests).")
+        said += [f"  {note}" for note in self.notes]
         for decision in self.decisions:
             if decision.outcome is Outcome.CHANGED:
                 first = decision.events[0].text if decision.events else ""
@@ -104,7 +124,7 @@ async def run_cycle(
     async with cycle_lock(engine):
         report = CycleReport(progress=progress)
         targets = targets_of(watchlist)
-        refs = [repo.TargetRef(t.key, t.masked) for t in targets]  # how the outbox names them
+        refs = [ref_of(t) for t in targets]  # how the outbox names them, and what each wants
         with Session(engine) as session:
             report.cycle_id = repo.start_cycle(session, settings.now())
         try:
@@ -136,16 +156,8 @@ async def _check(
     settings: Settings, watchlist: Watchlist, engine: Engine, report: CycleReport, refs: Sequence[repo.TargetRef]
 ) -> None:
     now = settings.now()
-    ids = watchlist.nct_ids
-    report.watched = len(ids)
     with Session(engine) as session:
-        known_trials = repo.trial_states(session, ids, now)
         last_timestamp = repo.last_good_data_timestamp(session)
-    awaiting = [i for i in ids if known_trials[i].awaiting]
-    missing = [i for i in ids if known_trials[i].missing]
-    settled = [i for i in ids if not known_trials[i].awaiting and not known_trials[i].missing]
-    served = {i: known_trials[i].served_as for i in ids}  # followed under the registry's current id
-    known = {served[i]: i for i in ids} | {i: i for i in ids}
 
     def store(readings: dict[str, Reading | None]) -> None:
         _decide_and_store(engine, watchlist, readings, report, refs, now)
@@ -160,26 +172,74 @@ async def _check(
             report.data_timestamp = version.data_timestamp
             report.since = since = cursor_date(last_timestamp)
             report.refreshed = version.data_timestamp != last_timestamp
-            whole = awaiting + (missing if report.refreshed else [])
-            if report.refreshed and since is None:
-                whole += settled
-            elif report.refreshed and len(list(id_batches([served[i] for i in settled]))) <= 1:
-                async for page in client.studies_by_id_since([served[i] for i in settled], since):
-                    store(_match(page, known))  # only updated records come back: absence means nothing
-            elif report.refreshed:
-                dates = {i: known_trials[i].last_update_posted for i in settled}
-                whole += await _updated_since(client, since, [served[i] for i in settled], known, dates)
-            if report.refreshed:
-                fetched = set(whole) | {d.nct_id for d in report.decisions}
-                candidates = [(i, known_trials[i].swept_at) for i in settled if i not in fetched]
-                whole += sweep_share(candidates, now=now, period_seconds=watchlist.sweep_seconds, watched=len(ids))
-            if whole:
-                await _fetch_whole(client, whole, served, known, store, report)
-            report.outcome = "checked" if report.refreshed or whole else "quiet"
+            if watchlist.searches:
+                report.notes += await run_searches(
+                    client, engine, watchlist.searches, refreshed=report.refreshed, refs=refs, now=now,
+                    cycle_id=report.cycle_id,
+                )
+            if watchlist.everything:
+                await check_everything(client, engine, watchlist, report, store, now)
+                _prune(engine, watchlist, report, now)
+            else:
+                await _check_watched(client, engine, watchlist, report, store, now)
+            with Session(engine) as session:  # expectations: every watched trial, on stored facts
+                watched = None if watchlist.everything else [
+                    *watchlist.nct_ids, *added_trials(session, watchlist.searches)]
+                report.notes += evaluate_watched(session, watched, watchlist.expectations, targets=refs, now=now,
+                                                 cycle_id=report.cycle_id)
         finally:
             report.requests = client.requests
+    if watchlist.backfill and not watchlist.everything and report.outcome == "checked":
+        with Session(engine) as session:
+            watched = [*watchlist.nct_ids, *added_trials(session, watchlist.searches)]
+        report.requests += await backfill_some(
+            settings.ctgov_url, engine, watched, now, pause=watchlist.request_pause, timeout=settings.http_timeout,
+        )
+
+
+async def _check_watched(
+    client: RegistryClient,
+    engine: Engine,
+    watchlist: Watchlist,
+    report: CycleReport,
+    store: Callable[[dict[str, Reading | None]], None],
+    now: datetime,
+) -> None:
+    """The watched trials: the watchlist's, and those searches added."""
+    with Session(engine) as session:
+        ids = list(dict.fromkeys([*watchlist.nct_ids, *added_trials(session, watchlist.searches)]))
+        known_trials = repo.trial_states(session, ids, now)
+    report.watched = len(ids)
+    awaiting = [i for i in ids if known_trials[i].awaiting]
+    missing = [i for i in ids if known_trials[i].missing]
+    settled = [i for i in ids if not known_trials[i].awaiting and not known_trials[i].missing]
+    served = {i: known_trials[i].served_as for i in ids}  # followed under the registry's current id
+    known = {served[i]: i for i in ids} | {i: i for i in ids}
+    since = report.since
+    whole = awaiting + (missing if report.refreshed else [])
+    if report.refreshed and since is None:
+        whole += settled
+    elif report.refreshed and len(list(id_batches([served[i] for i in settled]))) <= 1:
+        async for page in client.studies_by_id_since([served[i] for i in settled], since):
+            store(match_studies(page, known))  # only updated records come back: absence means nothing
+    elif report.refreshed:
+        dates = {i: known_trials[i].last_update_posted for i in settled}
+        whole += await _updated_since(client, since, [served[i] for i in settled], known, dates)
+    if report.refreshed:
+        fetched = set(whole) | {d.nct_id for d in report.decisions}
+        candidates = [(i, known_trials[i].swept_at) for i in settled if i not in fetched]
+        whole += sweep_share(candidates, now=now, period_seconds=watchlist.sweep_seconds, watched=len(ids))
+    if whole:
+        await _fetch_whole(client, whole, served, known, store, report)
+    report.outcome = "checked" if report.refreshed or whole else "quiet"
     with Session(engine) as session:
         repo.mark_checked(session, settled, now)
+    _prune(engine, watchlist, report, now)
+
+
+def _prune(engine: Engine, watchlist: Watchlist, report: CycleReport, now: datetime) -> None:
+    """Retention: old snapshots of the trials that changed in this check."""
+    with Session(engine) as session:
         changed = [d.nct_id for d in report.decisions if d.outcome is Outcome.CHANGED]
         repo.prune_snapshots(session, changed, keep=watchlist.keep_snapshots, keep_days=watchlist.keep_days, now=now)
 
@@ -221,29 +281,12 @@ async def _fetch_whole(
     wanted = list(dict.fromkeys(whole))
     found: set[str] = set()
     async for page in client.studies_by_id(list(dict.fromkeys(served[i] for i in wanted))):
-        readings = _match(page, known)
+        readings = match_studies(page, known)
         found.update(readings)
         store(readings)
         if report.progress:
             report.progress(len(found), len(wanted))
     store({i: None for i in wanted if i not in found})
-
-
-def _match(page: list[dict[str, Any]], known: dict[str, str]) -> dict[str, Reading]:
-    """Map each returned study to the watched id it answers: by its id or one of its aliases.
-
-    ``known`` maps every id we asked for (the watched id, or the id the registry served it under
-    last time) to the watched id.
-    """
-    readings: dict[str, Reading] = {}
-    for study in page:
-        ident = (study.get("protocolSection") or {}).get("identificationModule") or {}
-        candidates = [ident.get("nctId"), *(ident.get("nctIdAliases") or [])] if isinstance(ident, dict) else []
-        for candidate in candidates:
-            if isinstance(candidate, str) and candidate.upper() in known:
-                readings[known[candidate.upper()]] = read_record(study)
-                break
-    return readings
 
 
 def _decide_and_store(
@@ -256,11 +299,15 @@ def _decide_and_store(
 ) -> None:
     if not readings:
         return
-    with Session(engine) as session:
+    # one transaction per trial; expiring the whole page's rows at each commit would cost O(page²)
+    with Session(engine, expire_on_commit=False) as session:
         trials = repo.trials_by_id(session, list(readings))
         changed = [trials[i].snapshot_hash for i, r in readings.items()
                    if r is not None and r.fingerprint != trials[i].snapshot_hash]
         views = repo.snapshot_views(session, [h for h in changed if h])
+        pasts = history_contexts(session, [i for i, r in readings.items() if r is not None and trials[i].snapshot_hash
+                                           and r.fingerprint != trials[i].snapshot_hash])
+        expectations = ExpectationJoin(session, list(readings), watchlist.expectations, now, report.notes)
         for nct_id, reading in readings.items():
             trial = trials[nct_id]
             decision = decide(
@@ -269,10 +316,12 @@ def _decide_and_store(
                 previous_view=views.get(trial.snapshot_hash or ""),
                 compare_groups=watchlist.compare,
                 missing_reported=trial.missing_since is not None,
+                history=pasts.get(nct_id, NO_HISTORY),
             )
+            decision = expectations.join(trial, decision)  # one trial, one cycle, one message
             repo.record_decision(session, trial, decision, targets=refs, now=now, cycle_id=report.cycle_id)
             # the report keeps what it says (outcome, events), not the record views: memory stays
             # proportional to what changed, not to the size of the watchlist
-            report.decisions.append(replace(decision, view=None, message=None))
+            report.add(replace(decision, view=None, message=None))
             if decision.outcome is Outcome.ERROR:
                 log.warning("%s skipped: %s", nct_id, decision.note)

@@ -179,6 +179,8 @@ class Daemon:
                 return
             report = await deliver_due(self.engine, targets_of(self.watchlist), self.settings.now(),
                                        ignore_backoff=False, timeout=self.settings.delivery_timeout)
+        if report.digests:  # digests are made here too: at their time, or as soon as the daemon is back
+            log.info("%d digest(s) due", report.digests)
         if report.sent:
             log.info("delivered %d pending alert(s)", report.sent)
 

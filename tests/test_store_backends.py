@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from monitor.core.model import ChangeEvent, Decision, Level, Message, Outcome
-from monitor.store import repo
+from monitor.store import outbox, repo
 from monitor.store.db import StoreError, cycle_lock, open_engine
 from monitor.store.repo import TargetRef
 
@@ -54,16 +54,16 @@ def test_repo_round_trip(engine: Engine) -> None:
         [recorded] = repo.history(session, NCT)
         assert (recorded.old, recorded.new, recorded.level, recorded.detected_at) == ("RECRUITING", "COMPLETED", "high", later)
 
-        due = repo.due_deliveries(session, later, ignore_backoff=False)
+        due = outbox.due_deliveries(session, later, ignore_backoff=False)
         assert [d.target_key for d, _alert in due] == ["k1", "k2"] and due[0][1].title == "T"
-        assert repo.due_deliveries(session, NOW, ignore_backoff=False) == []
-        repo.mark_delivered(session, due[0][0].id, later)
-        repo.mark_failed(session, due[1][0].id, later, "connection refused")
-        assert repo.due_deliveries(session, later, ignore_backoff=False) == []  # backing off
-        [(pending, _alert)] = repo.due_deliveries(session, later, ignore_backoff=True)
+        assert outbox.due_deliveries(session, NOW, ignore_backoff=False) == []
+        outbox.mark_delivered(session, due[0][0].id, later)
+        outbox.mark_failed(session, due[1][0].id, later, "connection refused")
+        assert outbox.due_deliveries(session, later, ignore_backoff=False) == []  # backing off
+        [(pending, _alert)] = outbox.due_deliveries(session, later, ignore_backoff=True)
         assert pending.target_key == "k2" and pending.attempts == 1
         assert pending.next_attempt_at == later + timedelta(seconds=30)
-        assert repo.delivery_counts(session) == {"sent": 1, "pending": 1}
+        assert outbox.delivery_counts(session) == {"sent": 1, "pending": 1}
 
 
 def test_cycle_lock_second_holder_waits(store_url: str) -> None:

@@ -82,3 +82,41 @@ def test_many_registry_updates_switch_to_the_watched_batches() -> None:
     assert moved == [ids[1100]]
     assert requests == 1 + 3  # the first registry-wide page told us 5 pages; 3 batches are cheaper
     assert sum("filter.ids" in p for p in scripted.asked) == 3
+
+
+def hit(nct_id: str) -> dict:
+    return {"protocolSection": {"identificationModule": {"nctId": nct_id, "briefTitle": f"Trial {nct_id}"}}}
+
+
+def test_a_search_pages_to_the_end() -> None:
+    scripted = Scripted([hit(f"NCT{30_000_000 + i}") for i in range(5)], page=2)
+
+    async def search(client: RegistryClient) -> list:
+        return [study async for page in client.search([("query.cond", "brain")]) for study in page]
+
+    studies, requests = run(scripted, search)
+    assert len(studies) == 5 and requests == 3
+    assert all(p["query.cond"] == "brain" and p["countTotal"] == "true" for p in scripted.asked)
+
+
+def test_a_search_that_ends_short_is_a_failure_not_fewer_matches() -> None:
+    scripted = Scripted([hit("NCT30000001")], announce=2)
+
+    async def search(client: RegistryClient) -> list:
+        return [page async for page in client.search([("query.cond", "brain")])]
+
+    with pytest.raises(RegistryUnavailable, match="search ended after 1 of 2"):
+        run(scripted, search)
+
+
+def test_the_whole_registry_listing_asks_for_whole_records_since_the_cursor() -> None:
+    scripted = Scripted([stamp("NCT00000001", "2026-11-21")])
+
+    async def listing(client: RegistryClient) -> list:
+        return [total async for _, total in client.studies_everything("2026-11-19")]
+
+    totals, requests = run(scripted, listing)
+    assert totals == [1] and requests == 1
+    [asked] = scripted.asked
+    assert asked["filter.advanced"] == "AREA[LastUpdatePostDate]RANGE[2026-11-19,MAX]"
+    assert asked["fields"] == "ProtocolSection|DerivedSection|HasResults" and asked["pageSize"] == "500"

@@ -147,7 +147,7 @@ ERRORS = [
     ("interval: 6h\ntrials:\n\t- NCT06764329\n", 3, "malformed YAML"),
     ("- NCT06764329\n", 1, "the top level must be a mapping"),
     ("interval: 6h\nnotify: []\nintervall: 5h\n", 3,
-     "unknown key 'intervall' (known: interval, notify, trials, compare, request_pause, outage_after, sweep, keep_snapshots, keep_days)"),
+     "unknown key 'intervall' (known: interval, timezone, notify, trials, searches, compare, expectations, backfill, request_pause, outage_after, sweep, keep_snapshots, keep_days)"),
     ("interval: 6h\ninterval: 5h\n", 2, "duplicate key 'interval'"),
     ("interval: 6x\n", 1, "interval: '6x' is not a duration"),
     ("interval: 0s\n", 1, "interval: '0s' is too short"),
@@ -185,7 +185,7 @@ def test_errors_are_one_line_with_the_line_number(tmp_path: Path, text: str, lin
 def test_exact_messages(tmp_path: Path) -> None:
     path = write(tmp_path, "interval: 6h\nnotify: []\nintervall: 5h\n")
     assert load_error(path) == (
-        f"{path}:3: unknown key 'intervall' (known: interval, notify, trials, compare, request_pause, outage_after, sweep, keep_snapshots, keep_days)"
+        f"{path}:3: unknown key 'intervall' (known: interval, timezone, notify, trials, searches, compare, expectations, backfill, request_pause, outage_after, sweep, keep_snapshots, keep_days)"
     )
     path = write(tmp_path, "trials:\n  - NCT06764329\n  - NCT123\n")
     assert load_error(path) == f"{path}:3: 'NCT123' is not a valid NCT id (NCT followed by 8 digits)"

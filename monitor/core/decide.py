@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.core.diff import compare
+from monitor.core.events.context import NO_HISTORY, TrialHistory
 from monitor.core.model import ChangeEvent, Decision, Level, Outcome
 from monitor.core.record import RecordShapeError, fingerprint, view_of
 from monitor.core.render import render_change, render_not_found
@@ -47,8 +48,12 @@ def decide(
     previous_view: dict[str, Any] | None,
     compare_groups: Sequence[str],
     missing_reported: bool = False,
+    history: TrialHistory = NO_HISTORY,
 ) -> Decision:
-    """Decide what one trial's cycle means. ``previous_view`` is needed only when fingerprints differ."""
+    """Decide what one trial's cycle means. ``previous_view`` is needed only when fingerprints differ.
+
+    ``history`` is the trial's past (earlier slips, suspensions), for wording only ("2nd slip").
+    """
     if reading is None:
         message = None if missing_reported else render_not_found(nct_id)
         return Decision(nct_id, Outcome.NOT_FOUND, message=message, note="not in the registry")
@@ -63,7 +68,7 @@ def decide(
     if previous_view is None or previous_view.get("v") != reading.view.get("v"):
         return _with(stored, Outcome.BASELINE, note="re-baselined (record view format changed)")
     notices = _identity_events(nct_id, previous_view, reading.view, missing_reported)
-    events = notices + tuple(compare(previous_view, reading.view, compare_groups))
+    events = notices + tuple(compare(previous_view, reading.view, compare_groups, history))
     return _changed(stored, events) if events else stored
 
 

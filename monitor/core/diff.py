@@ -13,7 +13,7 @@ from typing import Any
 from deepdiff import DeepDiff
 from deepdiff.helper import NotPresent
 
-from monitor.core.events import RawChange, events_from_changes, record_updated
+from monitor.core.events import NO_HISTORY, RawChange, TrialHistory, events_from_changes, record_updated
 from monitor.core.model import COMPARE_GROUPS, ChangeEvent, Level
 
 
@@ -41,8 +41,12 @@ def raw_changes(old: dict[str, Any], new: dict[str, Any]) -> list[RawChange]:
     return sorted(changes, key=lambda c: (tuple(str(p) for p in c.path), c.report))
 
 
-def compare(old: dict[str, Any], new: dict[str, Any], groups: Iterable[str] = COMPARE_GROUPS) -> list[ChangeEvent]:
+def compare(
+    old: dict[str, Any], new: dict[str, Any], groups: Iterable[str] = COMPARE_GROUPS, history: TrialHistory = NO_HISTORY
+) -> list[ChangeEvent]:
     """Typed change events between two trial views, looking only at the chosen groups.
+
+    ``history`` (the trial's past: earlier slips, suspensions) only changes the wording of events.
 
     Returns [] when nothing compared changed and the record was not updated; a single INFO
     ``record_updated`` event when only "last update posted" moved (or only INFO-level things changed).
@@ -54,7 +58,7 @@ def compare(old: dict[str, Any], new: dict[str, Any], groups: Iterable[str] = CO
     # deepdiff sees only the groups that differ: a date slip need not walk 437 unchanged sites.
     old_part = {group: old.get(group) for group in differing}
     new_part = {group: new.get(group) for group in differing}
-    events = events_from_changes(old, new, raw_changes(old_part, new_part))
+    events = events_from_changes(old, new, raw_changes(old_part, new_part), history)
     if updated and all(event.level == Level.INFO for event in events):
         events.insert(0, record_updated(old, new, quiet_changes=bool(events)))
     return events

@@ -48,5 +48,12 @@ def sweep_share(
         ((when or datetime.min.replace(tzinfo=now.tzinfo), nct_id) for nct_id, when in swept
          if when is None or when <= due_before),
     )
+    return [nct_id for _, nct_id in due[: sweep_quota(watched, period_seconds)]]
+
+
+def sweep_quota(watched: int, period_seconds: int) -> int:
+    """How many records one refreshed cycle sweeps so that all are swept about once a period."""
+    if period_seconds <= 0:
+        return 0
     refreshes = max(1.0, period_seconds / (7 * 86400) * REFRESHES_PER_WEEK)
-    return [nct_id for _, nct_id in due[: math.ceil(watched / refreshes)]]
+    return math.ceil(watched / refreshes)

@@ -15,7 +15,10 @@ from typing import Protocol, TextIO
 
 import apprise
 
+from monitor.core.choices import Choices
 from monitor.core.model import Message
+from monitor.core.schedule import DigestSpec
+from monitor.core.target_render import TemplateSource
 
 CONSOLE_KEY = "console"
 
@@ -31,6 +34,10 @@ class TargetLike(Protocol):
     masked: str
     key: str
     config_path: str | None
+    choices: Choices
+    digest: DigestSpec | None
+    template: TemplateSource | None
+    zone: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,10 @@ class ConsoleTarget:
     masked: str = "the daemon's output"
     key: str = CONSOLE_KEY
     config_path: str | None = None
+    choices: Choices = Choices()
+    digest: DigestSpec | None = None
+    template: TemplateSource | None = None
+    zone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -49,8 +60,21 @@ class SendResult:
     error: str = ""
 
 
-async def send(target: TargetLike, message: Message, *, timeout: float, out: TextIO | None = None) -> SendResult:
-    """Deliver ``message`` to ``target``; never raises for a delivery failure."""
+BODY_FORMATS = {"html": apprise.NotifyFormat.HTML, "markdown": apprise.NotifyFormat.MARKDOWN,
+                "text": apprise.NotifyFormat.TEXT}
+EMAIL_SCHEMES = ("mailto", "mailtos")
+
+
+def is_email(target: TargetLike) -> bool:
+    """An email target (``mailto://``, ``mailtos://``): its default message is HTML."""
+    return target.config_path is None and target.url.partition("://")[0].lower() in EMAIL_SCHEMES
+
+
+async def send(
+    target: TargetLike, message: Message, *, timeout: float, out: TextIO | None = None, style: str = "markdown"
+) -> SendResult:
+    """Deliver ``message`` (its body in ``style``: markdown, html or text) to ``target``; never raises
+    for a delivery failure."""
     if target.key == CONSOLE_KEY:
         stream = out or sys.stdout
         stream.write(f"\n{message.title}\n{'=' * min(len(message.title), 78)}\n{message.body}\n\n")
@@ -67,7 +91,7 @@ async def send(target: TargetLike, message: Message, *, timeout: float, out: Tex
         service.request_rate_per_sec = 0  # no 5.5 s email throttle: one message per Apprise object
     try:
         result = await asyncio.wait_for(
-            notifier.async_notify(title=message.title, body=message.body, body_format=apprise.NotifyFormat.MARKDOWN),
+            notifier.async_notify(title=message.title, body=message.body, body_format=BODY_FORMATS[style]),
             timeout=timeout,
         )
     except TimeoutError:

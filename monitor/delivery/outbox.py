@@ -1,8 +1,13 @@
-"""The outbox worker: deliver every due (alert, target) once, retrying failures with backoff.
+"""The outbox worker: make the digests that are due, then deliver every due (alert, target) once.
 
 A delivery is marked sent only after the target accepted it; a process killed in between
 leaves it pending, so it is sent on the next run (at-least-once in that one narrow window,
 exactly-once otherwise). Targets are tried in parallel, each with its own time limit.
+
+Each message is rendered here, per target, from the events the alert (or digest) carries: the
+target's ``min_level``/``kinds`` keep their share, and its template (or the default: HTML for
+email, short Markdown for the rest) lays it out. A template that fails at run time fails that
+one delivery (kept for retry, the reason logged once); the others go out.
 """
 
 from __future__ import annotations
@@ -12,14 +17,31 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from importlib import resources
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from monitor.core.model import Message
-from monitor.delivery.notify import TargetLike, send
-from monitor.store import repo
+from monitor.core.render import render_test_message
+from monitor.core.schedule import due_slot
+from monitor.core.target_render import (
+    AlertContent,
+    EventItem,
+    Rendered,
+    TemplateProblem,
+    TemplateSource,
+    TrialItem,
+    for_target,
+    highest_first,
+    render,
+)
+from monitor.delivery.notify import TargetLike, is_email, send
+from monitor.store import outbox
+from monitor.store.tables import Alert
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +51,67 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     dropped: int = 0
+    digests: int = 0  # digests made (each then sent like any alert)
     errors: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=4)
+def default_template(name: str) -> TemplateSource:
+    """A bundled template (``monitor/delivery/templates/``): ``email.html`` or ``chat.md``."""
+    text = (resources.files("monitor.delivery") / "templates" / name).read_text(encoding="utf-8")
+    return TemplateSource(name=name, text=text, style="html" if name.endswith(".html") else "markdown")
+
+
+def template_of(target: TargetLike) -> TemplateSource:
+    return target.template or default_template("email.html" if is_email(target) else "chat.md")
+
+
+def ref_of(target: TargetLike) -> outbox.TargetRef:
+    """How the outbox names ``target`` and what it wants."""
+    return outbox.TargetRef(target.key, target.masked, target.choices, target.digest is not None)
+
+
+def message_for(session: Session, alert: Alert, target: TargetLike) -> Rendered | None:
+    """``target``'s message for ``alert``: None when its choices leave nothing; TemplateProblem."""
+    content = outbox.content_of(session, alert, target.key)
+    if content is None or content.empty:  # a notice, or an alert that carries no stored events
+        return Rendered(alert.title, alert.body, "markdown")
+    kept = for_target(content, target.choices)
+    if kept is None:
+        return None
+    if alert.kind == "not_found" and target.template is None and not is_email(target):
+        return Rendered(alert.title, alert.body, "markdown")  # the built-in wording says what to check
+    return render(highest_first(kept) if kept.digest else kept, template_of(target), ZoneInfo(target.zone))
+
+
+def test_message_for(target: TargetLike) -> Rendered:
+    """What ``trial-monitor notify-test`` sends: a made-up alert, laid out as the target's alerts are."""
+    if target.template is None and not is_email(target):
+        message = render_test_message()
+        return Rendered(message.title, message.body, "markdown")
+    sample = TrialItem("NCT00000000", "This is a test message from trial-monitor", "RECRUITING", None, (
+        EventItem("status", "high", "Overall status: Not yet recruiting → Recruiting", "NOT_YET_RECRUITING", "RECRUITING"),
+        EventItem("date", "medium", "Primary completion: 2026-12 (estimated) → 2028-06-30 (estimated) (slipped 18 months)"),
+    ))
+    rendered = render(AlertContent(trials=(sample,)), template_of(target), ZoneInfo(target.zone))
+    return Rendered(f"[test] {rendered.title}", rendered.body, rendered.style)
+
+
+def make_due_digests(session: Session, targets: Sequence[TargetLike], now: datetime) -> int:
+    """Gather each digest target's waiting deliveries into one digest when its time has come.
+
+    A target that is no longer a digest target gets what was waiting for it at once, as one digest.
+    """
+    made = 0
+    waiting = outbox.oldest_held(session)
+    for target in targets:
+        if target.key not in waiting:
+            continue
+        slot = due_slot(target.digest, now, waiting[target.key]) if target.digest is not None else now
+        if slot is not None and outbox.make_digest(session, ref_of(target), slot, now) is not None:
+            made += 1
+    outbox.drop_held(session, [t.key for t in targets], now)
+    return made
 
 
 async def deliver_due(
@@ -44,28 +126,46 @@ async def deliver_due(
     """Send what the outbox holds for the current targets; call with the cycle lock held."""
     report = DeliveryReport()
     by_key = {t.key: t for t in targets}
+    queues: dict[str, list[tuple[int, Rendered]]] = {}
     with Session(engine) as session:
-        due = [(d.id, d.target_key, Message(a.title, a.body)) for d, a in
-               repo.due_deliveries(session, now, ignore_backoff=ignore_backoff)]
-    for delivery_id, key, message in due:
-        if key not in by_key:
-            with Session(engine) as session:
-                repo.mark_failed(session, delivery_id, now, "target no longer in the watchlist", drop=True)
-            report.dropped += 1
-    queues: dict[str, list[tuple[int, Message]]] = {}
-    for delivery_id, key, message in due:
-        if key in by_key:
-            queues.setdefault(key, []).append((delivery_id, message))
+        report.digests = make_due_digests(session, targets, now)
+        due = outbox.due_deliveries(session, now, ignore_backoff=ignore_backoff)
+        for delivery, alert in due:
+            assert delivery.id is not None
+            target = by_key.get(delivery.target_key)
+            if target is None:
+                outbox.mark_failed(session, delivery.id, now, "target no longer in the watchlist", drop=True)
+                report.dropped += 1
+                continue
+            try:
+                message = message_for(session, alert, target)
+            except TemplateProblem as exc:
+                _failed(session, target, delivery.id, now, f"{target.masked}: {exc}", report)
+                continue
+            if message is None:
+                outbox.mark_failed(session, delivery.id, now, "nothing left for this target after its choices", drop=True)
+                report.dropped += 1
+                continue
+            queues.setdefault(delivery.target_key, []).append((delivery.id, message))
     await asyncio.gather(
         *(_drain(engine, by_key[key], queue, now, timeout, out, report) for key, queue in queues.items())
     )
     return report
 
 
+def _failed(session: Session, target: TargetLike, delivery_id: int, now: datetime, error: str,
+            report: DeliveryReport) -> None:
+    attempts = outbox.mark_failed(session, delivery_id, now, error)
+    report.failed += 1
+    report.errors.append(error)
+    # said once per alert and target, not at every retry (`trial-monitor status` shows the rest)
+    log.log(logging.WARNING if attempts == 1 else logging.DEBUG, "delivery failed, kept for retry: %s", error)
+
+
 async def _drain(
     engine: Engine,
     target: TargetLike,
-    queue: list[tuple[int, Message]],
+    queue: list[tuple[int, Rendered]],
     now: datetime,
     timeout: float,
     out: TextIO | None,
@@ -73,17 +173,12 @@ async def _drain(
 ) -> None:
     """One target's messages in order; a failure leaves the rest for the next attempt."""
     for delivery_id, message in queue:
-        result = await send(target, message, timeout=timeout, out=out)
+        result = await send(target, Message(message.title, message.body), timeout=timeout, out=out, style=message.style)
         with Session(engine) as session:  # marked at once: a kill now repeats at most this one
             if result.ok:
-                if repo.mark_delivered(session, delivery_id, now) > 1:
+                if outbox.mark_delivered(session, delivery_id, now) > 1:
                     log.info("delivered to %s after earlier failures", target.masked)
                 report.sent += 1
                 continue
-            attempts = repo.mark_failed(session, delivery_id, now, result.error)
-        report.failed += 1
-        report.errors.append(result.error)
-        # said once per alert and target, not at every retry (`trial-monitor status` shows the rest)
-        log.log(logging.WARNING if attempts == 1 else logging.DEBUG,
-                "delivery failed, kept for retry: %s", result.error)
+            _failed(session, target, delivery_id, now, result.error, report)
         return

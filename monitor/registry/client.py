@@ -32,15 +32,20 @@ log = logging.getLogger(__name__)
 STUDY_FIELDS = "ProtocolSection|DerivedSection|HasResults"
 # What the cheap "what was updated" listing asks for: identity and the last update date.
 STAMP_FIELDS = "NCTId|NCTIdAlias|LastUpdatePostDate"
+# What a search listing asks for: enough to say what a newly matching trial is.
+SEARCH_FIELDS = "NCTId|NCTIdAlias|BriefTitle|Phase|LeadSponsorName|OverallStatus|LocationCountry"
 MAX_IDS_PER_REQUEST = 500  # AACT sends 500 per request in production
 MAX_QUERY_CHARS = 7_500  # keep URLs under ~8 KB
 PAGE_SIZE = 1000  # the registry's maximum
+WHOLE_PAGE_SIZE = 500  # whole records per page of a listing: a 1,000-record page peaks near 400 MiB
 MAX_BODY_BYTES = 256 * 1024 * 1024  # registry answers are untrusted: bounded
 MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is capped (the retry budget still applies)
 
 
 class RegistryUnavailable(Exception):
     """The registry could not be reached, or answered garbage, after every retry."""
+
+    status: int | None = None  # the HTTP status when the registry refused the request (e.g. 404)
 
 
 class _Transient(Exception):
@@ -192,15 +197,37 @@ class RegistryClient:
         for batch in listings:
             params = {"filter.advanced": expression, "fields": STAMP_FIELDS, "pageSize": str(PAGE_SIZE),
                       "countTotal": "true"} | ({"filter.ids": "|".join(batch)} if batch else {})
-            announced: int | None = None
-            seen = 0
-            async for page, total in self._pages("/studies", params, max_pages=100_000, with_total=True):
-                announced = total if announced is None else announced
-                stamps = [stamp for stamp in map(_stamp, page) if stamp is not None]
-                seen += len(page)
-                yield stamps, total
-            if announced is not None and seen < announced:
-                raise RegistryUnavailable(f"the registry's listing ended after {seen} of {announced} records")
+            async for page, total in self._complete(params, "listing"):
+                yield [stamp for stamp in map(_stamp, page) if stamp is not None], total
+
+    async def search(self, criteria: Sequence[tuple[str, str]]) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every match of a search (``query.cond`` …, ``filter.overallStatus``), one list per page.
+
+        The listing must be complete: one that ends short of its ``totalCount`` is a failure.
+        """
+        params = dict(criteria) | {"fields": SEARCH_FIELDS, "pageSize": str(PAGE_SIZE), "countTotal": "true"}
+        async for page, _ in self._complete(params, "search"):
+            yield page
+
+    async def studies_everything(self, since: str | None) -> AsyncIterator[tuple[list[dict[str, Any]], int | None]]:
+        """Whole records of the entire registry (``since`` None), or of those updated on or after
+        ``since``: (page, the listing's totalCount)."""
+        params = {"fields": STUDY_FIELDS, "pageSize": str(WHOLE_PAGE_SIZE), "countTotal": "true"}
+        if since is not None:
+            params["filter.advanced"] = f"AREA[LastUpdatePostDate]RANGE[{since},MAX]"
+        async for page, total in self._complete(params, "listing"):
+            yield page, total
+
+    async def _complete(self, params: dict[str, str], what: str) -> AsyncIterator[tuple[list[dict[str, Any]], int | None]]:
+        """Page through a listing; (page, the first page's totalCount); short of that count is a failure."""
+        announced: int | None = None
+        seen = 0
+        async for page, total in self._pages("/studies", params, max_pages=100_000, with_total=True):
+            announced = total if announced is None else announced
+            seen += len(page)
+            yield page, total
+        if announced is not None and seen < announced:
+            raise RegistryUnavailable(f"the registry's {what} ended after {seen} of {announced} records")
 
     async def studies_by_id_since(self, ids: Sequence[str], since: str) -> AsyncIterator[list[dict[str, Any]]]:
         """Whole records of those ``ids`` updated on or after ``since`` (small watchlists: one step)."""
@@ -260,7 +287,9 @@ class RegistryClient:
             )
         if response.status_code != 200:
             detail = body[:200].decode("utf-8", "replace").strip()
-            raise RegistryUnavailable(f"the registry refused {path} (HTTP {response.status_code}: {detail})")
+            refused = RegistryUnavailable(f"the registry refused {path} (HTTP {response.status_code}: {detail})")
+            refused.status = response.status_code
+            raise refused
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:

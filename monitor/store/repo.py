@@ -6,22 +6,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
-from monitor.core.model import Decision, Message, Outcome
-from monitor.store.tables import Alert, ChangeRecord, Cycle, Delivery, Snapshot, Trial
-
-RETRY_BACKOFF_MAX = timedelta(hours=6)
-
-
-@dataclass(frozen=True)
-class TargetRef:
-    """How the outbox names a target: a hash and a masked form, never the URL."""
-
-    key: str
-    masked: str
-
+from monitor.core.expectations import facts_of
+from monitor.core.model import Decision, Level, Message, Outcome
+from monitor.store.outbox import TargetRef, enqueue, notice_events  # noqa: F401 - repo.TargetRef, as before
+from monitor.store.tables import Alert, ChangeRecord, Cycle, Snapshot, Trial
 
 @dataclass(frozen=True)
 class TrialState:
@@ -106,8 +97,7 @@ def add_notice(
     session.add(alert)
     session.flush()
     assert alert.id is not None
-    for target in targets:
-        session.add(Delivery(alert_id=alert.id, target_key=target.key, target_masked=target.masked, next_attempt_at=now))
+    enqueue(session, alert.id, targets, notice_events(), now)  # kind outage, level medium
 
 
 def start_cycle(session: Session, now: datetime) -> int:
@@ -159,23 +149,40 @@ def record_decision(
         trial.missing_since = trial.missing_since or now
     else:
         _store_view(session, trial, decision, now)
-    if decision.events or decision.message:
-        alert_id = _add_alert(session, decision, targets, now, cycle_id) if decision.message else None
-        for event in decision.events:
-            session.add(
-                ChangeRecord(
-                    nct_id=trial.nct_id, alert_id=alert_id, kind=event.kind, level=event.level.value,
-                    field=event.field, old=event.old, new=event.new, text=event.text, detected_at=now,
-                    registry_date=trial.last_update_posted,
-                )
-            )
+    record_events(session, decision, trial.last_update_posted, targets=targets, now=now, cycle_id=cycle_id)
     session.add(trial)
     session.commit()
 
 
+def record_events(
+    session: Session, decision: Decision, registry_date: str | None, *, targets: Sequence[TargetRef], now: datetime,
+    cycle_id: int,
+) -> None:
+    """A decision's events for ``history``, and its alert with one delivery per target (no commit).
+
+    Also used alone for what is found without fetching the record (expectations).
+    """
+    if decision.events or decision.message:
+        alert_id = add_alert(session, decision, targets, now, cycle_id) if decision.message else None
+        for event in decision.events:
+            session.add(
+                ChangeRecord(
+                    nct_id=decision.nct_id, alert_id=alert_id, kind=event.kind, level=event.level.value,
+                    field=event.field, old=event.old, new=event.new, text=event.text, detected_at=now,
+                    registry_date=registry_date,
+                )
+            )
+
+
+def _stored(session: Session, fingerprint: str) -> bool:
+    """Is this content stored already (A → B → A)? A bare key lookup: no flush, no row loaded."""
+    with session.no_autoflush:
+        return session.scalar(select(Snapshot.hash).where(Snapshot.hash == fingerprint)) is not None
+
+
 def _store_view(session: Session, trial: Trial, decision: Decision, now: datetime) -> None:
     assert decision.view is not None and decision.fingerprint is not None
-    if trial.snapshot_hash != decision.fingerprint and session.get(Snapshot, decision.fingerprint) is None:
+    if trial.snapshot_hash != decision.fingerprint and not _stored(session, decision.fingerprint):
         session.add(Snapshot(hash=decision.fingerprint, nct_id=trial.nct_id, view=decision.view, first_seen_at=now))
     view = decision.view
     trial.snapshot_hash = decision.fingerprint
@@ -183,6 +190,7 @@ def _store_view(session: Session, trial: Trial, decision: Decision, now: datetim
     trial.title = view.get("title")
     trial.overall_status = (view.get("status") or {}).get("overall")
     trial.last_update_posted = view.get("updated")
+    trial.expectation_facts = facts_of(view)  # what expectations are evaluated on, without reading snapshots
     trial.last_checked_at = now
     trial.swept_at = now  # the whole record was read: a baseline or a change counts as a sweep
     trial.missing_since = None
@@ -193,7 +201,7 @@ def _store_view(session: Session, trial: Trial, decision: Decision, now: datetim
         trial.last_changed_at = now
 
 
-def _add_alert(
+def add_alert(
     session: Session, decision: Decision, targets: Sequence[TargetRef], now: datetime, cycle_id: int
 ) -> int:
     assert decision.message is not None
@@ -212,66 +220,12 @@ def _add_alert(
                 old=None, new=None, text="Not found in the registry", detected_at=now,
             )
         )
-    for target in targets:
-        session.add(
-            Delivery(alert_id=alert.id, target_key=target.key, target_masked=target.masked, next_attempt_at=now)
-        )
+    # a delivery for each target that wants any of the pushed events (a digest target's waits for it)
+    pushed = [(e.kind, e.level) for e in decision.events if e.level is not Level.INFO]
+    if kind == "not_found":
+        pushed = [("not_found", Level.MEDIUM)]
+    enqueue(session, alert.id, targets, pushed, now)
     return alert.id
-
-
-# --- the outbox -------------------------------------------------------------------------------
-
-
-def due_deliveries(session: Session, now: datetime, *, ignore_backoff: bool) -> list[tuple[Delivery, Alert]]:
-    """Pending deliveries, oldest alert first (all of them when ``ignore_backoff``)."""
-    statement = (
-        select(Delivery, Alert)
-        .join(Alert, col(Alert.id) == col(Delivery.alert_id))
-        .where(Delivery.state == "pending")
-        .order_by(col(Alert.id), col(Delivery.id))
-    )
-    if not ignore_backoff:
-        statement = statement.where(col(Delivery.next_attempt_at) <= now)
-    return list(session.exec(statement).all())
-
-
-def mark_delivered(session: Session, delivery_id: int, now: datetime) -> int:
-    """Mark a delivery sent; returns how many attempts it took."""
-    delivery = session.get(Delivery, delivery_id)
-    if delivery is None or delivery.state != "pending":
-        return 0
-    delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
-    delivery.attempts += 1
-    session.add(delivery)
-    session.commit()
-    return delivery.attempts
-
-
-def mark_failed(session: Session, delivery_id: int, now: datetime, error: str, *, drop: bool = False) -> int:
-    """Count a failed attempt and push the next one back; returns the attempts so far."""
-    delivery = session.get(Delivery, delivery_id)
-    if delivery is None or delivery.state != "pending":
-        return 0
-    delivery.attempts += 1
-    delivery.last_error = error[:500]
-    if drop:
-        delivery.state = "dropped"
-    else:
-        backoff = min(timedelta(seconds=30 * 2 ** (delivery.attempts - 1)), RETRY_BACKOFF_MAX)
-        delivery.next_attempt_at = now + backoff
-    session.add(delivery)
-    session.commit()
-    return delivery.attempts
-
-
-def delivery_counts(session: Session) -> dict[str, int]:
-    rows = session.exec(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
-    return {state: count for state, count in rows}
-
-
-def failing_deliveries(session: Session) -> list[Delivery]:
-    statement = select(Delivery).where(Delivery.state == "pending", col(Delivery.attempts) > 0)
-    return list(session.exec(statement.order_by(col(Delivery.id))).all())
 
 
 # --- what the commands read -------------------------------------------------------------------
@@ -292,16 +246,6 @@ def history(session: Session, nct_id: str) -> list[ChangeRecord]:
 
 def last_cycle(session: Session) -> Cycle | None:
     return session.exec(select(Cycle).order_by(col(Cycle.id).desc()).limit(1)).first()
-
-
-def delivery_summary(session: Session) -> list[tuple[str, str, int, str | None]]:
-    """Per target and state: (masked target, state, count, latest error) for deliveries not yet sent."""
-    statement = (
-        select(Delivery.target_masked, Delivery.state, func.count(), func.max(Delivery.last_error))
-        .where(Delivery.state != "sent")
-        .group_by(Delivery.target_masked, Delivery.state)
-    )
-    return [(masked, state, count, error) for masked, state, count, error in session.exec(statement).all()]
 
 
 def mark_checked(session: Session, nct_ids: Sequence[str], now: datetime) -> None:

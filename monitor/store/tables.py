@@ -20,7 +20,7 @@ class Trial(SQLModel, table=True):
     """A tracked trial and what we last knew of it (denormalised for ``list``)."""
 
     nct_id: str = Field(primary_key=True, max_length=16)  # as the watchlist names it
-    registry_id: str | None = Field(default=None, max_length=16)  # as the registry serves it now
+    registry_id: str | None = Field(default=None, index=True, max_length=16)  # as the registry serves it now
     snapshot_hash: str | None = Field(default=None, foreign_key="snapshot.hash")
     title: str | None = None
     overall_status: str | None = None
@@ -32,6 +32,13 @@ class Trial(SQLModel, table=True):
     swept_at: datetime | None = None  # the whole record last fetched (baseline, sweep or change)
     missing_since: datetime | None = None  # the registry answered without it
     last_error: str | None = Field(default=None, sa_column=Column(Text))
+    # expectations (core/expectations.py): the record's few facts they need, so a cycle evaluates them without
+    # reading snapshots; when they were first evaluated (None: the next evaluation is silent, a baseline)
+    expectation_facts: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn, nullable=True))
+    expectations_since: datetime | None = None
+    expectations_due_at: datetime | None = None  # evaluate again from then (the date alone can turn one)
+    expectations_key: str | None = Field(default=None, max_length=32)  # the options they were evaluated under
+    added_by: str | None = Field(default=None, index=True, max_length=16)  # the search (key) that added it; None: the watchlist
 
 
 class Snapshot(SQLModel, table=True):
@@ -48,11 +55,14 @@ class Alert(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     nct_id: str | None = Field(default=None, index=True, max_length=16)
-    kind: str = Field(max_length=32)  # change | not_found | notice
+    kind: str = Field(max_length=32)  # change | not_found | notice | digest
     title: str = Field(sa_column=Column(Text, nullable=False))
     body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime
     cycle_id: int | None = Field(default=None, foreign_key="cycle.id")
+    # a digest: the events it carries were found after period_start, up to period_end (its slot)
+    period_start: datetime | None = None
+    period_end: datetime | None = None
 
 
 class ChangeRecord(SQLModel, table=True):
@@ -82,11 +92,13 @@ class Delivery(SQLModel, table=True):
     alert_id: int = Field(foreign_key="alert.id", index=True)
     target_key: str = Field(max_length=64)
     target_masked: str = Field(sa_column=Column(Text, nullable=False))
-    state: str = Field(default="pending", index=True, max_length=16)  # pending | sent | dropped
+    # pending | sent | dropped; for a digest target: held (waiting for its digest) → digested
+    state: str = Field(default="pending", index=True, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     sent_at: datetime | None = None
+    digest_id: int | None = Field(default=None, foreign_key="alert.id", index=True)  # the digest that carried it
 
 
 class Cycle(SQLModel, table=True):
@@ -99,3 +111,66 @@ class Cycle(SQLModel, table=True):
     requests: int = 0
     outcome: str = Field(default="running", max_length=16)  # running | quiet | checked | failed
     note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class SearchWatch(SQLModel, table=True):
+    """A search from the watchlist (``searches:``), named by a hash of its criteria."""
+
+    __tablename__ = "search_watch"
+
+    key: str = Field(primary_key=True, max_length=16)
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    criteria: str = Field(sa_column=Column(Text, nullable=False))  # the registry query, for `list`
+    baseline_at: datetime | None = None  # its first complete listing
+    last_run_at: datetime | None = None
+    matching: int = 0
+
+
+class SearchMatch(SQLModel, table=True):
+    """A trial a search has listed; ``left_at`` set while it no longer matches."""
+
+    __tablename__ = "search_match"
+
+    search_key: str = Field(primary_key=True, max_length=16)
+    nct_id: str = Field(primary_key=True, max_length=16)
+    title: str | None = Field(default=None, sa_column=Column(Text))
+    status: str | None = Field(default=None, max_length=32)
+    first_seen_at: datetime
+    left_at: datetime | None = None
+
+
+class TrialVersion(SQLModel, table=True):
+    """One version of a trial's record in the registry's own history (backfilled, opt-in)."""
+
+    __tablename__ = "trial_version"
+    __table_args__ = (UniqueConstraint("nct_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    nct_id: str = Field(index=True, max_length=16)
+    version: int  # 0: the first posting
+    posted: str = Field(max_length=10)  # YYYY-MM-DD
+    status: str | None = Field(default=None, max_length=32)  # the overall status in that version
+    modules: Any = Field(default=None, sa_column=Column(JSON))  # the registry's labels of what changed
+
+
+class Backfill(SQLModel, table=True):
+    """Where a trial's history backfill stands: done, failed (retried later) or given up."""
+
+    nct_id: str = Field(primary_key=True, max_length=16)
+    state: str = Field(max_length=16)  # done | failed | unavailable
+    attempts: int = 0
+    last_attempt_at: datetime
+    next_attempt_at: datetime | None = None  # failed: not before then
+    note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class ExpectationState(SQLModel, table=True):
+    """An expectation true for a trial now (results overdue …): a row when it turns true, deleted when it clears."""
+
+    __tablename__ = "expectation"
+
+    nct_id: str = Field(primary_key=True, max_length=16)
+    name: str = Field(primary_key=True, max_length=48)
+    text: str = Field(sa_column=Column(Text, nullable=False))  # the sentence when it turned true
+    since: datetime
+    baseline: bool = False  # already true when the trial was first evaluated: recorded, never pushed

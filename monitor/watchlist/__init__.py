@@ -18,10 +18,12 @@ trials list in place, keeping the user's comments and layout byte for byte.
 from ._base import WatchlistError, normalise_nct_id, parse_interval, parse_pause
 from ._edit import add_trials, remove_trials
 from ._load import KNOWN_KEYS, TrialEntry, Watchlist, load_watchlist
+from ._searches import Search
 from ._targets import Target, mask_url
 
 __all__ = [
     "KNOWN_KEYS",
+    "Search",
     "Target",
     "TrialEntry",
     "Watchlist",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from monitor.core.expectations import ExpectationOptions
 from monitor.core.model import COMPARE_GROUPS
 
 from ._base import (
@@ -22,10 +23,14 @@ from ._base import (
     read_text,
     value_line,
 )
-from ._targets import Target, TargetProblem, make_target
+from ._expectations import parse_expectations
+from ._searches import Search, parse_searches
+from ._notify import parse_targets, parse_timezone
+from ._targets import Target
 
 KNOWN_KEYS = (
-    "interval", "notify", "trials", "compare", "request_pause", "outage_after", "sweep", "keep_snapshots", "keep_days",
+    "interval", "timezone", "notify", "trials", "searches", "compare", "expectations", "backfill", "request_pause",
+    "outage_after", "sweep", "keep_snapshots", "keep_days",
 )
 TRIAL_KEYS = ("id", "label")
 DEFAULT_INTERVAL = 6 * 3600
@@ -54,6 +59,11 @@ class Watchlist:
     sweep_seconds: int = DEFAULT_SWEEP  # 0: no periodic full sweep
     keep_snapshots: int = DEFAULT_KEEP_SNAPSHOTS  # 0: keep all
     keep_days: int = DEFAULT_KEEP_DAYS  # 0: no age limit
+    timezone: str = "UTC"  # IANA name, for digest times
+    searches: tuple[Search, ...] = ()
+    everything: bool = False  # `trials: all`: every record in the registry
+    backfill: bool = False  # fetch newly watched trials' past versions from the registry's history
+    expectations: ExpectationOptions = ExpectationOptions()  # alerts that need no record update
 
     @property
     def nct_ids(self) -> tuple[str, ...]:
@@ -89,8 +99,10 @@ def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlis
 
     interval = duration("interval", parse_interval, DEFAULT_INTERVAL)
     pause = duration("request_pause", parse_pause, DEFAULT_PAUSE)
+    everything = _everything(data)
+    # watching the whole registry: a weekly sweep would re-fetch ~570,000 records, so it is opt-in
     sweep = duration("sweep", lambda raw: 0 if raw in (0, "0", "off", False) else parse_interval(raw),
-                     DEFAULT_SWEEP, " (or 'off')")
+                     0 if everything else DEFAULT_SWEEP, " (or 'off')")
 
     def whole(key: str, default: int, least: int, unit: str) -> int:
         value = data.get(key)
@@ -104,15 +116,37 @@ def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlis
     return Watchlist(
         path=path,
         interval_seconds=interval,
-        targets=_targets(path, data, os.environ if env is None else env, fail),
-        trials=_trials(data, fail),
+        targets=parse_targets(path, data, os.environ if env is None else env, fail, parse_timezone(data, fail)),
+        trials=() if everything else _trials(data, fail),
         compare=_compare(data, fail),
         request_pause=pause,
         outage_after=whole("outage_after", DEFAULT_OUTAGE_AFTER, 1, "cycles"),
         sweep_seconds=sweep,
         keep_snapshots=whole("keep_snapshots", DEFAULT_KEEP_SNAPSHOTS, 0, "snapshots per trial"),
         keep_days=whole("keep_days", DEFAULT_KEEP_DAYS, 0, "days"),
+        timezone=parse_timezone(data, fail),
+        searches=parse_searches(data, fail),
+        everything=everything,
+        backfill=_switch(data, "backfill", fail),
+        expectations=parse_expectations(data, fail),
     )
+
+
+def _switch(data: Any, key: str, fail: Any) -> bool:
+    """An on/off key: true or false (absent: off)."""
+    value = data.get(key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        shown = f"'{value}'" if isinstance(value, (str, int, float)) else kind(value)
+        raise fail(f"{key} must be true or false, not {shown}", value_line(data, key))
+    return value
+
+
+def _everything(data: Any) -> bool:
+    """``trials: all`` watches every record in the registry."""
+    value = data.get("trials")
+    return isinstance(value, str) and value.strip().lower() == "all"
 
 
 def _as_list(data: Any, key: str, what: str, fail: Any) -> list[tuple[Any, int | None]]:
@@ -125,20 +159,6 @@ def _as_list(data: Any, key: str, what: str, fail: Any) -> list[tuple[Any, int |
     if not isinstance(value, list):
         raise fail(f"{key} must be a list of {what}, not {kind(value)}", value_line(data, key))
     return [(item, item_line(value, i) or key_line(data, key)) for i, item in enumerate(value)]
-
-
-def _targets(path: Path, data: Any, env: Mapping[str, str], fail: Any) -> tuple[Target, ...]:
-    targets: dict[str, Target] = {}
-    for entry, line in _as_list(data, "notify", "apprise URLs or config file paths", fail):
-        if not isinstance(entry, str) or not entry.strip():
-            shown = "empty" if isinstance(entry, str) else kind(entry)
-            raise fail(f"notify entries must be apprise URLs or config file paths, not {shown}", line)
-        try:
-            target = make_target(entry, path.parent, env)
-        except TargetProblem as e:
-            raise fail(str(e), line) from None
-        targets.setdefault(target.key, target)  # the same target twice: notify it once
-    return tuple(targets.values())
 
 
 def _trials(data: Any, fail: Any) -> tuple[TrialEntry, ...]:

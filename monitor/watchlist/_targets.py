@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from monitor.core.choices import Choices
+from monitor.core.schedule import DigestSpec
+from monitor.core.target_render import TemplateSource
+
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BAD_VAR_RE = re.compile(r"\$\{(?![A-Za-z_][A-Za-z0-9_]*\})[^}\s]{0,20}")
 _SECRET_KEY_RE = re.compile(r"pass|pwd|secret|token|key|auth|sig|cred|session|bearer", re.I)
@@ -20,15 +24,24 @@ _SECRET_KEY_RE = re.compile(r"pass|pwd|secret|token|key|auth|sig|cred|session|be
 
 @dataclass(frozen=True)
 class Target:
-    """One notification target. ``url`` may hold secrets: log and print ``masked`` only."""
+    """One notification target. ``url`` may hold secrets: log and print ``masked`` only.
+
+    ``choices`` filters what it is told, ``digest`` (when set) gathers it into one message at
+    set times, ``template`` (when set) replaces the default message layout.
+    """
 
     url: str
     masked: str
     key: str  # sha256 hex of ``url``: a stable id that never reveals the secret
     config_path: str | None = None  # set when the entry is an apprise config file
+    choices: Choices = Choices()
+    digest: DigestSpec | None = None
+    template: TemplateSource | None = None
+    zone: str = "UTC"  # the watchlist's timezone: dates in messages, digest times
 
     def __repr__(self) -> str:  # keep secrets out of tracebacks and debug output
-        return f"Target(masked={self.masked!r}, key={self.key[:12]!r}…, config_path={self.config_path!r})"
+        return (f"Target(masked={self.masked!r}, key={self.key[:12]!r}…, config_path={self.config_path!r}, "
+                f"choices={self.choices!r}, digest={self.digest!r})")
 
 
 class TargetProblem(ValueError):

@@ -122,7 +122,7 @@ def test_primary_completion_slip_on_the_big_record_is_fast() -> None:
     assert elapsed < 1.0
     assert _summary(events) == [("date", Level.MEDIUM)]
     assert events[0].field == "primary_completion"
-    assert events[0].text == "Primary completion: 2026-12 (estimated) → 2028-06-30 (estimated) (slipped 18 months)"
+    assert events[0].text == "Primary completion slipped 18 months: 2026-12 → 2028-06-30 (estimated), 1st slip"
 
 
 def test_estimated_date_reached() -> None:
@@ -131,7 +131,7 @@ def test_estimated_date_reached() -> None:
         _set_date("primaryCompletionDateStruct", "2026-12-15", "ACTUAL"),
         before=_set_date("primaryCompletionDateStruct", "2026-12", "ESTIMATED"),
     )
-    assert [e.text for e in events] == ["Primary completion reached: 2026-12-15 (actual; was estimated 2026-12)"]
+    assert [e.text for e in events] == ["Primary completion reached on 2026-12-15 (actual): on schedule"]
 
 
 def test_dates_moving_earlier_and_start_slipping() -> None:
@@ -140,8 +140,8 @@ def test_dates_moving_earlier_and_start_slipping() -> None:
         _set_date("completionDateStruct", "2024-12-01", "ESTIMATED")(r),
     ))
     assert [e.text for e in events] == [
-        "Study start: 2024-02-01 (estimated) → 2024-05-01 (estimated) (slipped 3 months)",
-        "Study completion: 2025-02-01 (estimated) → 2024-12-01 (estimated) (moved earlier by 2 months)",
+        "Study start slipped 3 months: 2024-02-01 → 2024-05-01 (estimated), 1st slip",
+        "Study completion moved earlier by 2 months: 2025-02-01 → 2024-12-01 (estimated)",
     ]
 
 
@@ -168,9 +168,9 @@ def test_enrollment_target_and_actual() -> None:
 
     events = changes("NCT06171568", enrollment(999, "ESTIMATED"), before=enrollment(40, "ESTIMATED"))
     assert _summary(events) == [("enrollment", Level.MEDIUM)]
-    assert events[0].text == "Enrollment: 40 → 999 (estimated)"
+    assert events[0].text == "Enrollment target: 40 → 999 participants (estimated)"
     events = changes("NCT06171568", enrollment(98, "ACTUAL"), before=enrollment(120, "ESTIMATED"))
-    assert events[0].text == "Enrollment: 120 (estimated) → 98 (actual)"
+    assert events[0].text == "Enrollment final: 98 participants (actual), 22 fewer than the 120 targeted"
 
 
 # ── the whole comparison ────────────────────────────────────────────────────────────────

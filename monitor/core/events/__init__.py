@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor.core.events.base import Builder, RawChange, event, within
+from monitor.core.events.context import NO_HISTORY, TrialHistory
 from monitor.core.events.protocol import (
     arm_events,
     criteria_edits,
@@ -28,7 +29,9 @@ from monitor.core.words import day_words
 __all__ = [
     "BUILDERS",
     "HIGH_STATUSES",
+    "NO_HISTORY",
     "RawChange",
+    "TrialHistory",
     "criteria_edits",
     "events_from_changes",
     "record_updated",
@@ -50,13 +53,21 @@ BUILDERS: tuple[tuple[str, Builder], ...] = (
 )
 
 
-def events_from_changes(old_view: dict[str, Any], new_view: dict[str, Any], changes: Sequence[RawChange]) -> list[ChangeEvent]:
+# The builders whose sentences draw on the trial's past ("2nd slip", "was suspended once before").
+WITH_HISTORY = frozenset({"status", "dates"})
+
+
+def events_from_changes(
+    old_view: dict[str, Any], new_view: dict[str, Any], changes: Sequence[RawChange],
+    history: TrialHistory = NO_HISTORY,
+) -> list[ChangeEvent]:
     """Typed events, in a stable order, for the raw changes between two views (paths start at the group)."""
     events: list[ChangeEvent] = []
     for group, build in BUILDERS:
         inside = within(list(changes), group)
         if inside:
-            events += build(old_view.get(group) or {}, new_view.get(group) or {}, inside)
+            old, new = old_view.get(group) or {}, new_view.get(group) or {}
+            events += build(old, new, inside, history=history) if group in WITH_HISTORY else build(old, new, inside)  # type: ignore[call-arg]
     return events
 
 

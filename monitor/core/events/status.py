@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.core.events.base import Changes, event, touched
+from monitor.core.events.context import NO_HISTORY, TrialHistory, times_words
 from monitor.core.model import ChangeEvent, Level
 from monitor.core.words import day_words, overall_status_words, quoted, status_words, yes_no
 
@@ -12,12 +13,29 @@ from monitor.core.words import day_words, overall_status_words, quoted, status_w
 HIGH_STATUSES = frozenset({"SUSPENDED", "TERMINATED", "WITHDRAWN", "COMPLETED", "RECRUITING"})
 
 
-def status_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -> list[ChangeEvent]:
+def suspended_before_words(history: TrialHistory, old_status: str | None) -> str:
+    """`` (was suspended once before, on 2019-03-05)`` from the trial's past; "" when it never was.
+
+    A suspension still running (the trial moves out of it now) is not "before".
+    """
+    earlier = list(history.suspended)
+    if old_status == "SUSPENDED" and earlier:
+        earlier.pop()
+    if not earlier:
+        return ""
+    when = ", ".join(day_words(day) for day in earlier[-3:] if day)
+    return f" (was suspended {times_words(len(earlier))} before" + (f", on {when})" if when else ")")
+
+
+def status_events(
+    old: dict[str, Any], new: dict[str, Any], changes: Changes, history: TrialHistory = NO_HISTORY
+) -> list[ChangeEvent]:
     """Overall status (HIGH when it moves into a status people act on), why stopped, verified date (INFO)."""
     fields, events = touched(changes), []
     if "overall" in fields:
         level = Level.HIGH if new.get("overall") in HIGH_STATUSES else Level.MEDIUM
         text = f"Overall status: {overall_status_words(old)} → {overall_status_words(new)}"
+        text += suspended_before_words(history, old.get("overall"))
         events.append(event("status", "overall_status", old.get("overall"), new.get("overall"), text, level))
     elif "last_known" in fields and new.get("overall") == "UNKNOWN":
         text = f"Last known status: {status_words(old.get('last_known'))} → {status_words(new.get('last_known'))}"

@@ -1,0 +1,91 @@
+"""What a notification target wants to hear: the kinds of event there are, and a target's filter.
+
+Every event (and every notice about the monitor itself) has a ``kind`` and a ``level``. A target
+keeps the ones at or above its ``min_level`` (default medium: high and medium) and, when it names
+``kinds``, only those kinds. ``info`` events are recorded in the history and never pushed.
+
+The list of kinds lives here, in one place, so that a new kind of event is one more line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from monitor.core.model import Level
+
+# kind -> what it is, in a trial follower's words (shown in errors and the README)
+EVENT_KINDS: dict[str, str] = {
+    "status": "overall status changed (and the last known status of an 'unknown' trial)",
+    "why_stopped": "the reason for stopping added or edited",
+    "status_verified": "the status verification date moved (info: never pushed)",
+    "results": "results posted, submitted, in quality review, returned or cancelled",
+    "date": "start, primary completion or completion date slipped or reached",
+    "enrollment": "enrollment target changed, or the actual enrollment posted",
+    "sites": "sites added, removed or changing recruitment status",
+    "eligibility": "eligibility criteria, age range or sex edited",
+    "arms": "arms (groups) added, removed or edited",
+    "interventions": "interventions added, removed or edited",
+    "outcomes": "primary, secondary or other outcome measures edited",
+    "sponsors": "lead sponsor or collaborators changed",
+    "publications": "linked publications added or removed",
+    "record_updated": "the record was updated with no change in the compared fields (info: never pushed)",
+    "moved": "the trial is now registered under a new NCT id",
+    "found_again": "a trial reported missing is in the registry again",
+    "not_found": "the registry does not know the trial (a notice)",
+    "expectation": "an expectation fired or cleared (results overdue, completion passed …)",
+    "new_trial": "a new trial matches a search",
+    "no_longer_matches": "a trial no longer matches a search",
+    "outage": "the registry is unavailable, or answering again (a notice)",
+}
+
+# names a watchlist may use for a family of kinds: `status` also keeps the reason for stopping
+KIND_FAMILIES: dict[str, tuple[str, ...]] = {
+    "status": ("status", "why_stopped", "status_verified"),
+    "dates": ("date",),
+}
+
+# the level of a notice that carries no change event (outage, recovery)
+NOTICE_LEVEL = Level.MEDIUM
+PUSHED_LEVELS = ("high", "medium", "low")
+
+
+def kinds_from(names: Iterable[str]) -> tuple[str, ...]:
+    """The concrete kinds a ``kinds:`` list keeps; ValueError names an unknown one."""
+    kept: list[str] = []
+    for raw in names:
+        name = raw.strip().lower()
+        if name not in EVENT_KINDS and name not in KIND_FAMILIES:
+            raise ValueError(f"unknown kind '{raw}' (known: {', '.join(EVENT_KINDS)})")
+        for kind in KIND_FAMILIES.get(name, (name,)):
+            if kind not in kept:
+                kept.append(kind)
+    return tuple(kept)
+
+
+def level_from(name: str) -> Level:
+    """``high`` | ``medium`` | ``low`` → Level; ValueError otherwise."""
+    text = name.strip().lower() if isinstance(name, str) else ""
+    if text not in PUSHED_LEVELS:
+        raise ValueError(f"min_level must be one of {', '.join(PUSHED_LEVELS)}, not '{name}'")
+    return Level(text)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """A target's filter: events at ``min_level`` or above, of ``kinds`` (empty: every kind)."""
+
+    min_level: Level = Level.MEDIUM
+    kinds: tuple[str, ...] = ()
+
+    def passes(self, kind: str, level: Level | str) -> bool:
+        level = Level(level)
+        if level is Level.INFO or level.rank < self.min_level.rank:
+            return False
+        return not self.kinds or kind in self.kinds
+
+    def words(self) -> str:
+        """``"high and medium, kinds: status, results"`` for `status`."""
+        levels = [name for name in PUSHED_LEVELS if Level(name).rank >= self.min_level.rank]
+        said = " and ".join([", ".join(levels[:-1]), levels[-1]] if len(levels) > 1 else levels)
+        return said + (f"; kinds: {', '.join(self.kinds)}" if self.kinds else "")
