@@ -18,10 +18,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from monitor.backfill import backfill_some
-from monitor.core.decide import Reading, decide
+from monitor.core.decide import Reading, decide, join_events
 from monitor.core.events.context import NO_HISTORY
 from monitor.core.identity import match_studies
-from monitor.core.model import Decision, Outcome
+from monitor.core.model import ChangeEvent, Decision, Outcome
 from monitor.core.outage import outage_notice
 from monitor.core.sync import cursor_date, registry_wide_is_cheaper, sweep_share
 from monitor.delivery.notify import ConsoleTarget, TargetLike
@@ -33,7 +33,7 @@ from monitor.store import repo
 from monitor.store.db import cycle_lock
 from monitor.store.expectations import ExpectationJoin, evaluate_watched
 from monitor.store.history import history_contexts
-from monitor.store.searches import added_trials
+from monitor.store.searches import added_trials, record_held
 from monitor.watchlist import Watchlist
 from monitor.whole_registry import check_everything
 
@@ -54,6 +54,7 @@ class CycleReport:
     watched: int = 0
     since: str | None = None  # the registry date updates were listed from
     notes: list[str] = field(default_factory=list)  # what the searches found, one line each
+    held: dict[str, list[ChangeEvent]] = field(default_factory=dict)  # search news of followed trials
     progress: Callable[[int, int], None] | None = None  # (fetched, to fetch) while fetching whole records
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
@@ -175,7 +176,7 @@ async def _check(
             if watchlist.searches:
                 report.notes += await run_searches(
                     client, engine, watchlist.searches, refreshed=report.refreshed, refs=refs, now=now,
-                    cycle_id=report.cycle_id,
+                    cycle_id=report.cycle_id, held=report.held,
                 )
             if watchlist.everything:
                 await check_everything(client, engine, watchlist, report, store, now)
@@ -189,6 +190,9 @@ async def _check(
                                                  cycle_id=report.cycle_id)
         finally:
             report.requests = client.requests
+            with Session(engine) as session:  # search news of trials not decided in this check
+                record_held(session, report.held, targets=refs, now=now, cycle_id=report.cycle_id)
+            report.held.clear()
     if watchlist.backfill and not watchlist.everything and report.outcome == "checked":
         with Session(engine) as session:
             watched = [*watchlist.nct_ids, *added_trials(session, watchlist.searches)]
@@ -318,6 +322,8 @@ def _decide_and_store(
                 missing_reported=trial.missing_since is not None,
                 history=pasts.get(nct_id, NO_HISTORY),
             )
+            if decision.view is not None and nct_id in report.held:
+                decision = join_events(decision, report.held.pop(nct_id))
             decision = expectations.join(trial, decision)  # one trial, one cycle, one message
             repo.record_decision(session, trial, decision, targets=refs, now=now, cycle_id=report.cycle_id)
             # the report keeps what it says (outcome, events), not the record views: memory stays

@@ -30,8 +30,13 @@ async def run_searches(
     refs: Sequence[repo.TargetRef],
     now: datetime,
     cycle_id: int,
+    held: dict[str, list[ChangeEvent]],
 ) -> list[str]:
-    """Run the searches due in this check; returns one line per search for the check's report."""
+    """Run the searches due in this check; returns one line per search for the check's report.
+
+    What a search says of a trial already followed is put in ``held``, to join that trial's one
+    message of this check; the others are alerted at once.
+    """
     said: list[str] = []
     for search in searches:
         with Session(engine) as session:
@@ -52,8 +57,12 @@ async def run_searches(
             for nct_id in changes.left:
                 event = left_event(nct_id, search.name)
                 alerts.append((nct_id, titles.get(nct_id), event, search_message(nct_id, titles.get(nct_id), event)))
-            stored.record_listing(session, search, listing, changes, alerts, baseline=not has_baseline,
-                                  targets=refs, now=now, cycle_id=cycle_id)
+            followed = stored.followed(session, [nct_id for nct_id, *_ in alerts]) if has_baseline else set()
+            for nct_id, _, event, _ in alerts:
+                if nct_id in followed:
+                    held.setdefault(nct_id, []).append(event)
+            stored.record_listing(session, search, listing, changes, [a for a in alerts if a[0] not in followed],
+                                  baseline=not has_baseline, targets=refs, now=now, cycle_id=cycle_id)
         said.append(_summary(search, len(listing), changes.arrived, changes.left, has_baseline))
     return said
 

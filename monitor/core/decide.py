@@ -12,8 +12,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from monitor.core.diff import compare
@@ -99,3 +99,15 @@ def _identity_events(
 
 def _with(decision: Decision, outcome: Outcome, *, note: str) -> Decision:
     return Decision(decision.nct_id, outcome, decision.fingerprint, decision.view, note=note)
+
+
+def join_events(decision: Decision, events: Iterable[ChangeEvent]) -> Decision:
+    """A trial's decision with more of its events joined in (expectations, search news): one trial,
+    one cycle, one message."""
+    added = tuple(events)
+    if not added:
+        return decision
+    everything = decision.events + added
+    pushed = [event for event in everything if event.level is not Level.INFO]
+    message = render_change(dict(decision.view or {"id": decision.nct_id}), pushed) if pushed else decision.message
+    return replace(decision, events=everything, message=message)

@@ -31,12 +31,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from monitor.core.model import ChangeEvent, Decision, Level, Message
-from monitor.core.render import render_change
+from monitor.core.model import ChangeEvent, Level
 from monitor.core.words import date_words, day_words, parse_partial_date, status_words
 
 RESULTS_OVERDUE = "results_overdue"
@@ -340,14 +339,3 @@ def cleared_text(name: str, facts: Mapping[str, Any], today: dt.date, options: E
     if latest is not None and today > latest:
         return f"{label} date passed: {date_words(struct)}"
     return f"{label} no longer within {options.milestone_days} days: it is now {date_words(struct)}"
-
-
-def combine(decision: Decision, events: Iterable[ChangeEvent], view: Mapping[str, Any] | None = None) -> Decision:
-    """A trial's decision with its expectation events joined in: one trial, one cycle, one message."""
-    added = tuple(events)
-    if not added:
-        return decision
-    everything = decision.events + added
-    pushed = [event for event in everything if event.level is not Level.INFO]
-    message: Message = render_change(dict(decision.view or view or {"id": decision.nct_id}), pushed)
-    return replace(decision, events=everything, message=message)

@@ -25,13 +25,13 @@ from sqlmodel import Session, col, select
 from monitor.core.expectations import (
     SHORT_WORDS,
     ExpectationOptions,
-    combine,
     current_facts,
     expected,
     facts_of,
     next_change,
     transitions,
 )
+from monitor.core.decide import join_events
 from monitor.core.model import ChangeEvent, Decision, Outcome
 from monitor.core.render import render_change
 from monitor.store import repo
@@ -100,7 +100,7 @@ class ExpectationJoin:
         trial.expectations_due_at = next_change(facts, self.now, self.options)
         trial.expectations_key = self.options.key
         self.notes += [_note(trial.nct_id, event) for event in events]
-        return combine(decision, events)
+        return join_events(decision, events)
 
 
 def evaluate_watched(

@@ -9,6 +9,7 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from monitor.core.model import ChangeEvent, Decision, Message, Outcome
+from monitor.core.render import render_change
 from monitor.core.searches import MatchChanges, SearchHit
 from monitor.store import repo
 from monitor.store.tables import SearchMatch, SearchWatch, Trial
@@ -79,6 +80,29 @@ def _watch(session: Session, key: str, nct_ids: Sequence[str], now: datetime) ->
     new = [i for i in nct_ids if i not in present]
     if new:
         session.execute(insert(Trial), [{"nct_id": i, "added_at": now, "added_by": key} for i in new])
+
+
+def followed(session: Session, nct_ids: Sequence[str]) -> set[str]:
+    """Those of these trials that are followed (they have a snapshot): their news joins their message."""
+    if not nct_ids:
+        return set()
+    return set(session.exec(select(Trial.nct_id).where(col(Trial.nct_id).in_(nct_ids),
+                                                         col(Trial.snapshot_hash).is_not(None))))
+
+
+def record_held(session: Session, held: dict[str, list[ChangeEvent]], *, targets: Sequence[repo.TargetRef],
+                now: datetime, cycle_id: int) -> None:
+    """Search news of followed trials that were not decided in this check: one alert per trial."""
+    if not held:
+        return
+    trials = repo.trials_by_id(session, list(held))
+    for nct_id, events in held.items():
+        trial = trials.get(nct_id)
+        view = {"id": (trial.registry_id if trial else None) or nct_id, "title": trial.title if trial else None,
+                "updated": trial.last_update_posted if trial else None}
+        decision = Decision(nct_id, Outcome.UNCHANGED, events=tuple(events), message=render_change(view, events))
+        repo.record_events(session, decision, view["updated"], targets=targets, now=now, cycle_id=cycle_id)
+    session.commit()
 
 
 def titles(session: Session, key: str, nct_ids: Sequence[str]) -> dict[str, str | None]:

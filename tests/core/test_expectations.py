@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from monitor.core.decide import decide, read_record
+from monitor.core.decide import decide, join_events, read_record
 from monitor.core.expectations import (
     NAMES,
     PRIMARY_COMPLETION_SOON,
@@ -17,7 +17,6 @@ from monitor.core.expectations import (
     UNVERIFIED,
     ExpectationOptions,
     add_months,
-    combine,
     current_facts,
     expected,
     facts_of,
@@ -264,7 +263,7 @@ def test_facts_of_every_real_record_are_small_json_and_evaluate(name: str, recor
     assert not current_facts(None) and not current_facts({"v": 0})
 
 
-def test_combine_joins_expectation_events_into_the_trials_one_message() -> None:
+def test_join_events_puts_expectation_events_into_the_trials_one_message() -> None:
     old = study("NCT06171568")
     new = study("NCT06171568")
     module(new, "designModule")["enrollmentInfo"] = {"count": 999, "type": "ESTIMATED"}
@@ -273,13 +272,13 @@ def test_combine_joins_expectation_events_into_the_trials_one_message() -> None:
                       previous_view=before.view, compare_groups=COMPARE_GROUPS)
     found = facts(new)
     events = transitions(set(), expected(found, on("2026-03-04"), DEFAULTS), found, on("2026-03-04"), DEFAULTS)
-    joined = combine(decision, events)
+    joined = join_events(decision, events)
     assert joined.outcome is Outcome.CHANGED and len(joined.events) == len(decision.events) + 3
     assert joined.message is not None
     assert decision.events and all(event.text in joined.message.body for event in decision.events)
     assert "Results overdue: primary completion was 2025-02-01 (estimated)" in joined.message.body
     assert joined.message.title.endswith("(+3 more)")
-    assert combine(decision, []) is decision
+    assert join_events(decision, []) is decision
 
 
 def test_record_text_in_dates_is_escaped() -> None:

@@ -110,3 +110,37 @@ def test_a_new_search_costs_requests_only_once(home: Home, registry: StandInRegi
     registry.reset_log()
     result = home.run("check")  # no registry refresh: the search has its baseline, nothing to ask
     assert result.code == 0 and registry.count() == 1, result.text
+
+
+def test_a_followed_trial_leaving_a_search_is_told_in_its_one_message(
+    home: Home, registry: StandInRegistry, hook: JsonReceiver
+) -> None:
+    home.write_watchlist(["NCT03281889"], [hook.url()], extra=BRAIN)
+    assert home.run("check").code == 0
+
+    def edit(study: dict) -> None:
+        study["protocolSection"]["conditionsModule"].update(conditions=["Medulloblastoma"], keywords=[])
+        study["protocolSection"]["designModule"]["enrollmentInfo"] = {"count": 4321, "type": "ESTIMATED"}
+
+    sponsor_edit(registry, "NCT03281889", edit)
+    registry.refresh()
+    result = home.run("check")
+    assert result.code == 0 and "1 no longer matching (NCT03281889)" in result.out, result.text
+    [message] = hook.wait_for(1)
+    assert "No longer matches the search" in message.message and "4321" in message.message
+    assert quiet(hook, 0.3) is False and len(hook.messages) == 1
+
+
+def test_search_news_of_a_followed_trial_that_did_not_change_still_goes_out(
+    home: Home, registry: StandInRegistry, hook: JsonReceiver
+) -> None:
+    home.write_watchlist(["NCT06171568"], [hook.url()], extra="searches:\n  - condition: brain\n    status: recruiting\n")
+    assert home.run("check").code == 0  # NCT06171568 is not yet recruiting: not a match
+
+    registry.update("NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
+    registry.refresh()  # a change the date filter cannot see: only the search notices it
+    result = home.run("check")
+    assert result.code == 0 and "1 new (NCT06171568)" in result.out, result.text
+    [message] = hook.wait_for(1)
+    assert "NCT06171568" in message.title and "New trial matching the search" in message.message
+    assert "Lariboisière" in message.message  # the followed trial's title, from its record
