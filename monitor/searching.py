@@ -48,17 +48,17 @@ async def run_searches(
             for hit in filter(None, map(read_hit, page)):
                 listing[hit.nct_id] = hit
         changes = match_changes(before, listing.values())
-        alerts: list[tuple[str, str | None, ChangeEvent, Message]] = []
+        alerts: list[tuple[str, ChangeEvent, Message]] = []
         for hit in changes.arrived:
             event = new_trial_event(hit, search.name, watched=search.add)
-            alerts.append((hit.nct_id, hit.title, event, search_message(hit.nct_id, hit.title, event)))
+            alerts.append((hit.nct_id, event, search_message(hit.nct_id, hit.title, event)))
         with Session(engine) as session:
             titles = stored.titles(session, search.key, changes.left)
             for nct_id in changes.left:
                 event = left_event(nct_id, search.name)
-                alerts.append((nct_id, titles.get(nct_id), event, search_message(nct_id, titles.get(nct_id), event)))
+                alerts.append((nct_id, event, search_message(nct_id, titles.get(nct_id), event)))
             followed = stored.followed(session, [nct_id for nct_id, *_ in alerts]) if has_baseline else set()
-            for nct_id, _, event, _ in alerts:
+            for nct_id, event, _ in alerts:
                 if nct_id in followed:
                     held.setdefault(nct_id, []).append(event)
             stored.record_listing(session, search, listing, changes, [a for a in alerts if a[0] not in followed],

@@ -36,7 +36,7 @@ def record_listing(
     search: Search,
     listing: dict[str, SearchHit],
     changes: MatchChanges,
-    alerts: Sequence[tuple[str, str | None, ChangeEvent, Message]],
+    alerts: Sequence[tuple[str, ChangeEvent, Message]],
     *,
     baseline: bool,
     targets: Sequence[repo.TargetRef],
@@ -68,7 +68,7 @@ def record_listing(
     if search.add and arrived:
         _watch(session, search.key, arrived, now)
     if not baseline:
-        for nct_id, _title, event, message in alerts:
+        for nct_id, event, message in alerts:
             decision = Decision(nct_id, Outcome.CHANGED, events=(event,), message=message)
             repo.record_events(session, decision, None, targets=targets, now=now, cycle_id=cycle_id)
     session.commit()
