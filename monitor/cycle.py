@@ -171,7 +171,7 @@ async def _check(
         try:
             version = await client.version()
             report.data_timestamp = version.data_timestamp
-            report.since = since = cursor_date(last_timestamp)
+            report.since = cursor_date(last_timestamp)
             report.refreshed = version.data_timestamp != last_timestamp
             if watchlist.searches:
                 report.notes += await run_searches(
