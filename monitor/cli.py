@@ -191,7 +191,7 @@ def list_trials() -> None:
             status = status_words(trial.overall_status)
         checked = f"{trial.last_checked_at:%Y-%m-%d %H:%M} UTC" if trial.last_checked_at else "never"
         label = labels.get(nct_id) or trial.title or ""
-        if trial.added_by in watches:
+        if trial.added_by in watches and nct_id not in labels:  # listed in the watchlist too: the user's
             label = f"[found by {watches[trial.added_by].name}] {label}"
         if trial.registry_id and trial.registry_id != nct_id:
             label = f"(now {trial.registry_id}) {label}"
@@ -215,6 +215,8 @@ def status() -> None:
             streak, since = repo.failed_streak(session, (cycle.id or 0) + 1) if cycle else (0, None)
             summary = outbox.delivery_summary(session)
             waiting, oldest = outbox.held_counts(session), outbox.oldest_held(session)
+            watched = everything_count(session) if watchlist.everything else len(
+                set(watchlist.nct_ids) | set(searches.added_trials(session, watchlist.searches)))
     if cycle is None:
         typer.echo("No check has run yet.")
     else:
@@ -224,7 +226,7 @@ def status() -> None:
     if streak:
         typer.echo(f"Registry unavailable for the last {streak} checks (since {since:%Y-%m-%d %H:%M} UTC); "
                    f"targets are told after {watchlist.outage_after}.")
-    typer.echo(f"{len(watchlist.nct_ids)} trials watched, alerts to {len(targets_of(watchlist))} target(s):")
+    typer.echo(f"{watched} trials watched, alerts to {len(targets_of(watchlist))} target(s):")
     for line in target_lines(targets_of(watchlist), settings.now(), waiting, oldest):
         typer.echo(line)
     if not [row for row in summary if row[1] != "held"]:

@@ -167,6 +167,7 @@ async def _check(
         settings.ctgov_url, pause=watchlist.request_pause, timeout=settings.http_timeout,
         attempts=settings.retry_attempts, budget=settings.retry_budget,
     )
+    watched: list[str] | None = None  # the trials followed; None: every trial stored (`trials: all`)
     async with client:
         try:
             version = await client.version()
@@ -182,10 +183,10 @@ async def _check(
                 await check_everything(client, engine, watchlist, report, store, now)
                 _prune(engine, watchlist, report, now)
             else:
-                await _check_watched(client, engine, watchlist, report, store, now)
+                with Session(engine) as session:  # the watchlist's trials, and those searches added
+                    watched = list(dict.fromkeys([*watchlist.nct_ids, *added_trials(session, watchlist.searches)]))
+                await _check_watched(client, engine, watchlist, watched, report, store, now)
             with Session(engine) as session:  # expectations: every watched trial, on stored facts
-                watched = None if watchlist.everything else [
-                    *watchlist.nct_ids, *added_trials(session, watchlist.searches)]
                 report.notes += evaluate_watched(session, watched, watchlist.expectations, targets=refs, now=now,
                                                  cycle_id=report.cycle_id)
         finally:
@@ -193,9 +194,7 @@ async def _check(
             with Session(engine) as session:  # search news of trials not decided in this check
                 record_held(session, report.held, targets=refs, now=now, cycle_id=report.cycle_id)
             report.held.clear()
-    if watchlist.backfill and not watchlist.everything and report.outcome == "checked":
-        with Session(engine) as session:
-            watched = [*watchlist.nct_ids, *added_trials(session, watchlist.searches)]
+    if watchlist.backfill and watched is not None and report.outcome == "checked":
         report.requests += await backfill_some(
             settings.ctgov_url, engine, watched, now, pause=watchlist.request_pause, timeout=settings.http_timeout,
         )
@@ -205,13 +204,13 @@ async def _check_watched(
     client: RegistryClient,
     engine: Engine,
     watchlist: Watchlist,
+    ids: list[str],
     report: CycleReport,
     store: Callable[[dict[str, Reading | None]], None],
     now: datetime,
 ) -> None:
-    """The watched trials: the watchlist's, and those searches added."""
+    """The watched trials (``ids``): fetch what moved, the sweep's share, and the new ones whole."""
     with Session(engine) as session:
-        ids = list(dict.fromkeys([*watchlist.nct_ids, *added_trials(session, watchlist.searches)]))
         known_trials = repo.trial_states(session, ids, now)
     report.watched = len(ids)
     awaiting = [i for i in ids if known_trials[i].awaiting]

@@ -52,23 +52,22 @@ async def check_everything(
             new = [ids[0] for ids in map(study_ids, page) if ids and not any(i in known for i in ids)]
             stored.enrol(session, new, now)
         store(match_studies(page, known | {i: i for i in new}))
+        report.watched += len(new)
         done += len(page)
         if report.progress and total:
             report.progress(done, max(total, done))
     if watchlist.sweep_seconds:
-        await _sweep(client, engine, watchlist.sweep_seconds, store, now)
-    with Session(engine) as session:
-        report.watched = stored.count(session)
+        await _sweep(client, engine, report.watched, watchlist.sweep_seconds, store, now)
     report.outcome = "checked"
 
 
 async def _sweep(
-    client: RegistryClient, engine: Engine, period: int, store: Callable[[dict[str, Reading | None]], None],
-    now: datetime,
+    client: RegistryClient, engine: Engine, stored_trials: int, period: int,
+    store: Callable[[dict[str, Reading | None]], None], now: datetime,
 ) -> None:
     """Re-fetch the sweep's share by id: what the date filter cannot see, and deletions."""
     with Session(engine) as session:
-        due = stored.sweep_due(session, limit=sweep_quota(stored.count(session), period),
+        due = stored.sweep_due(session, limit=sweep_quota(stored_trials, period),
                                due_before=now - timedelta(seconds=period))
     if not due:
         return

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from monitor.store import repo
 from monitor.store.tables import Trial
 
 REGISTRY = "registry"  # trial.added_by of a trial watched because the whole registry is
@@ -30,9 +31,8 @@ def known_ids(session: Session, ids: Sequence[str]) -> dict[str, str]:
 
 def enrol(session: Session, nct_ids: Sequence[str], now: datetime) -> None:
     """Start following records the registry listed for the first time (each gets its baseline)."""
-    if nct_ids:
-        session.execute(insert(Trial), [{"nct_id": i, "added_at": now, "added_by": REGISTRY} for i in nct_ids])
-        session.commit()
+    repo.add_trials(session, nct_ids, now, added_by=REGISTRY)
+    session.commit()
 
 
 def count(session: Session) -> int:

@@ -33,7 +33,6 @@ from monitor.core.expectations import (
 )
 from monitor.core.decide import join_events
 from monitor.core.model import ChangeEvent, Decision, Outcome
-from monitor.core.render import render_change
 from monitor.store import repo
 from monitor.store.tables import ExpectationState, Trial
 
@@ -138,9 +137,8 @@ def evaluate_watched(
         events = [] if since is None else transitions(was, now_true, facts[nct_id], now, options)
         _record_state(session, nct_id, was, now_true, options, now, baseline=since is None)
         if events:
-            view = {"id": registry_id or nct_id, "title": title, "updated": updated}
-            decision = Decision(nct_id, Outcome.UNCHANGED, events=tuple(events), message=render_change(view, events))
-            repo.record_events(session, decision, updated, targets=targets, now=now, cycle_id=cycle_id)
+            repo.record_unfetched(session, nct_id, events, shown_id=registry_id, title=title, updated=updated,
+                                  targets=targets, now=now, cycle_id=cycle_id)
             notes += [_note(nct_id, event) for event in events]
     if evaluated:
         session.execute(update(Trial), evaluated)  # bulk, by primary key

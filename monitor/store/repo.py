@@ -10,7 +10,8 @@ from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
 from monitor.core.expectations import facts_of
-from monitor.core.model import Decision, Level, Message, Outcome
+from monitor.core.model import ChangeEvent, Decision, Level, Message, Outcome
+from monitor.core.render import render_change
 from monitor.store.outbox import TargetRef, enqueue, notice_events  # noqa: F401 - repo.TargetRef, as before
 from monitor.store.tables import Alert, ChangeRecord, Cycle, Snapshot, Trial
 
@@ -48,7 +49,7 @@ def trial_states(session: Session, nct_ids: Sequence[str], now: datetime) -> dic
     states = {row[0]: TrialState(*row) for row in session.execute(select(*columns)) if row[0] in wanted}
     new = [nct_id for nct_id in wanted if nct_id not in states]
     if new:
-        session.execute(insert(Trial), [{"nct_id": nct_id, "added_at": now} for nct_id in new])
+        add_trials(session, new, now)
         session.commit()
         states.update({nct_id: TrialState(nct_id) for nct_id in new})
     return states
@@ -172,6 +173,22 @@ def record_events(
                     registry_date=registry_date,
                 )
             )
+
+
+def record_unfetched(
+    session: Session, nct_id: str, events: Sequence[ChangeEvent], *, shown_id: str | None, title: str | None,
+    updated: str | None, targets: Sequence[TargetRef], now: datetime, cycle_id: int,
+) -> None:
+    """Events found about a trial without fetching its record (expectations, search news): its one alert."""
+    view = {"id": shown_id or nct_id, "title": title, "updated": updated}
+    decision = Decision(nct_id, Outcome.UNCHANGED, events=tuple(events), message=render_change(view, events))
+    record_events(session, decision, updated, targets=targets, now=now, cycle_id=cycle_id)
+
+
+def add_trials(session: Session, nct_ids: Sequence[str], now: datetime, added_by: str | None = None) -> None:
+    """Insert rows for trials not stored yet (the caller knows they are new); no commit."""
+    if nct_ids:
+        session.execute(insert(Trial), [{"nct_id": i, "added_at": now, "added_by": added_by} for i in nct_ids])
 
 
 def _stored(session: Session, fingerprint: str) -> bool:

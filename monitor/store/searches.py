@@ -9,7 +9,6 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from monitor.core.model import ChangeEvent, Decision, Message, Outcome
-from monitor.core.render import render_change
 from monitor.core.searches import MatchChanges, SearchHit
 from monitor.store import repo
 from monitor.store.tables import SearchMatch, SearchWatch, Trial
@@ -77,9 +76,7 @@ def record_listing(
 def _watch(session: Session, key: str, nct_ids: Sequence[str], now: datetime) -> None:
     """Start watching these trials (their baseline is fetched in the same check)."""
     present = set(session.exec(select(Trial.nct_id).where(col(Trial.nct_id).in_(nct_ids))))
-    new = [i for i in nct_ids if i not in present]
-    if new:
-        session.execute(insert(Trial), [{"nct_id": i, "added_at": now, "added_by": key} for i in new])
+    repo.add_trials(session, [i for i in nct_ids if i not in present], now, added_by=key)
 
 
 def followed(session: Session, nct_ids: Sequence[str]) -> set[str]:
@@ -98,10 +95,10 @@ def record_held(session: Session, held: dict[str, list[ChangeEvent]], *, targets
     trials = repo.trials_by_id(session, list(held))
     for nct_id, events in held.items():
         trial = trials.get(nct_id)
-        view = {"id": (trial.registry_id if trial else None) or nct_id, "title": trial.title if trial else None,
-                "updated": trial.last_update_posted if trial else None}
-        decision = Decision(nct_id, Outcome.UNCHANGED, events=tuple(events), message=render_change(view, events))
-        repo.record_events(session, decision, view["updated"], targets=targets, now=now, cycle_id=cycle_id)
+        repo.record_unfetched(
+            session, nct_id, events, shown_id=trial.registry_id if trial else None, title=trial.title if trial else None,
+            updated=trial.last_update_posted if trial else None, targets=targets, now=now, cycle_id=cycle_id,
+        )
     session.commit()
 
 
