@@ -1,17 +1,18 @@
-"""trial-monitor: watch ClinicalTrials.gov records and alert when something that matters changes.
+"""trial-monitor: watch clinical-trial registry records and alert when something that matters changes.
 
-The pipeline, one cycle::
+One check, read top to bottom (``monitor.check``)::
 
-    watchlist.yaml -> watchlist -> cycle -> registry (ClinicalTrials.gov API v2)
-                                      |
-                                      v
-                    core (pure): record view -> fingerprint -> diff -> typed events -> message
-                                      v
-                    store: one transaction = snapshot + events + alert + one delivery per target
-                                      v
-                    delivery: outbox -> apprise -> email, chat, webhooks ...
+    registry (adapter)          check                                    store            delivery
+     registry/ctgov/ ─ version ─► gate ── quiet? ─► done
+                     ─ changed_since ─► plan (what to fetch)
+                     ─ fetch ─────────► decide (core: view → diff → events → Decision)
+                                        store ─────────────────────────► one transaction per trial:
+                                                                         snapshot + events + outbox
+                                                                                     ─► render once per
+                                                                                        target ─► apprise
 
-``core`` never touches the network, the disk or the clock; everything else is a thin shell.
+``core`` never touches the network, the disk or the clock; everything else is a thin shell. The
+faces (``cli``, and later the web) read through ``overview``. docs/architecture.md has the map.
 """
 
 __version__ = "0.1.0"

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
-import os
 import signal
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,8 +20,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from monitor.cycle import run_cycle, targets_of
-from monitor.delivery.outbox import deliver_due
+from monitor.check import run_check, targets_of
+from monitor.delivery.worker import deliver_due
+from monitor.heartbeat import Heartbeat, iso, remove
 from monitor.settings import Settings
 from monitor.store.db import cycle_lock
 from monitor.store.locks import LockUnavailable, held
@@ -33,17 +31,7 @@ from monitor.watchlist import Watchlist, WatchlistError, load_watchlist
 log = logging.getLogger("monitor.daemon")
 
 HEARTBEAT_EVERY = 10  # seconds
-STALE_HEARTBEAT = 60  # seconds without a beat: the scheduler has stopped
-LONGEST_CHECK = timedelta(minutes=30)
 STOP_GRACE = 5.0  # seconds an in-flight check gets to finish on SIGTERM
-
-
-@dataclass
-class Heartbeat:
-    interval: int
-    check_started_at: str | None = None
-    check_finished_at: str | None = None
-    last_outcome: str | None = None
 
 
 class Daemon:
@@ -82,7 +70,7 @@ class Daemon:
         leading.cancel()
         await asyncio.gather(leading, return_exceptions=True)
         self.scheduler.shutdown(wait=False)
-        _remove(self.settings.heartbeat_path)
+        remove(self.settings.heartbeat_path)
         log.info("stopped")
         return 0
 
@@ -112,16 +100,16 @@ class Daemon:
         self.scheduler.add_job(self.check, IntervalTrigger(seconds=self.watchlist.interval_seconds),
                                id="check", next_run_time=now)
         self.scheduler.add_job(self.retry_deliveries, IntervalTrigger(seconds=30), id="deliveries")
-        log.info("trial-monitor running: %d trials, every %s, alerts to %s", len(self.watchlist.nct_ids),
+        log.info("trial-monitor running: %d trials, every %s, alerts to %s", len(self.watchlist.trial_ids),
                  _words(self.watchlist.interval_seconds), ", ".join(t.masked for t in targets_of(self.watchlist)))
         await self.stopping.wait()
 
     async def check(self) -> None:
         self._check_task = asyncio.current_task()
-        self.beat.check_started_at = _iso(datetime.now(timezone.utc))
+        self.beat.check_started_at = iso(datetime.now(timezone.utc))
         self.heartbeat()
         try:
-            report = await run_cycle(self.settings, self.watchlist, self.engine, ignore_backoff=False)
+            report = await run_check(self.settings, self.watchlist, self.engine, ignore_backoff=False)
             for line in report.lines():
                 log.info(line)
             self.beat.last_outcome = report.outcome
@@ -133,7 +121,7 @@ class Daemon:
             self.beat.last_outcome = "crashed"
         finally:
             self._check_task = None
-            self.beat.check_finished_at = _iso(datetime.now(timezone.utc))
+            self.beat.check_finished_at = iso(datetime.now(timezone.utc))
             self.heartbeat()
 
     def _after(self, outcome: str) -> None:
@@ -161,9 +149,9 @@ class Daemon:
             return
         self._reported_bad = None
         old, self.watchlist = self.watchlist, new
-        added = [i for i in new.nct_ids if i not in old.nct_ids]
-        removed = [i for i in old.nct_ids if i not in new.nct_ids]
-        log.info("watchlist reloaded: %d trials (%d added, %d removed)", len(new.nct_ids), len(added), len(removed))
+        added = [i for i in new.trial_ids if i not in old.trial_ids]
+        removed = [i for i in old.trial_ids if i not in new.trial_ids]
+        log.info("watchlist reloaded: %d trials (%d added, %d removed)", len(new.trial_ids), len(added), len(removed))
         if self.scheduler.get_job("check") is None:  # standing by: nothing scheduled to adjust
             return
         if new.interval_seconds != old.interval_seconds:
@@ -188,39 +176,11 @@ class Daemon:
         self.heartbeat()  # a coroutine job runs on the loop, never beside a check's own beat
 
     def heartbeat(self) -> None:
-        data = {"pid": os.getpid(), "beat_at": _iso(datetime.now(timezone.utc)), **self.beat.__dict__}
-        path = self.settings.heartbeat_path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(json.dumps(data))
-            os.replace(tmp, path)
-        except OSError as exc:
-            log.warning("cannot write the heartbeat %s: %s", path, exc.strerror)
+        self.beat.write(self.settings.heartbeat_path, datetime.now(timezone.utc))
 
 
 async def run_daemon(settings: Settings, watchlist: Watchlist, engine: Engine) -> int:
     return await Daemon(settings, watchlist, engine).run()
-
-
-def health_problem(settings: Settings, now: datetime | None = None) -> str:
-    """Why the daemon is not making progress, or "" when it is."""
-    now = now or datetime.now(timezone.utc)
-    try:
-        beat = json.loads(settings.heartbeat_path.read_text())
-        beat_at = datetime.fromisoformat(beat["beat_at"])
-        interval = int(beat["interval"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return f"no heartbeat at {settings.heartbeat_path} (is the daemon running?)"
-    if (now - beat_at).total_seconds() > STALE_HEARTBEAT:
-        return f"the scheduler has stalled: last heartbeat {int((now - beat_at).total_seconds())} s ago"
-    started = _parse(beat.get("check_started_at"))
-    finished = _parse(beat.get("check_finished_at"))
-    if started and (not finished or finished < started) and now - started > LONGEST_CHECK:
-        return f"a check has been running since {started:%Y-%m-%d %H:%M} UTC"
-    if finished and now - finished > timedelta(seconds=2 * interval) + timedelta(minutes=10):
-        return f"no check has finished since {finished:%Y-%m-%d %H:%M} UTC"
-    return ""
 
 
 def _file_state(path: Path) -> tuple[int, int, str] | None:
@@ -230,21 +190,6 @@ def _file_state(path: Path) -> tuple[int, int, str] | None:
     except OSError:
         return None
     return (stat.st_mtime_ns, stat.st_size, hashlib.sha256(data).hexdigest())
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
-
-
-def _parse(value: object) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else None
-
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
 
 
 def _words(seconds: int) -> str:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2"
+from monitor.registry.ctgov.facts import DEFAULT_API_URL
+
 DEFAULT_DATABASE_URL = "sqlite:///snapshots/monitor.db"
 
 
@@ -34,7 +35,7 @@ class Settings:
         return cls(
             watchlist_path=Path(env.get("MONITOR_WATCHLIST") or "watchlist.yaml"),
             database_url=env.get("MONITOR_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            ctgov_url=(env.get("MONITOR_CTGOV_URL") or DEFAULT_CTGOV_URL).rstrip("/"),
+            ctgov_url=(env.get("MONITOR_CTGOV_URL") or DEFAULT_API_URL).rstrip("/"),
             now_override=_parse_now(env.get("MONITOR_NOW")),
             heartbeat_path=Path(env.get("MONITOR_HEARTBEAT") or "snapshots/heartbeat.json"),
             http_timeout=_number(env, "MONITOR_HTTP_TIMEOUT", 20.0),

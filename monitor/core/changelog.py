@@ -1,8 +1,8 @@
 """Changelogs people can publish: a trial's dated events as text, Markdown, JSON or an Atom feed.
 
-Pure renderers over :class:`Entry` values (the shells read them from the store). Event texts are
-stored Markdown-safe (record text backslash-escaped); the Markdown renderer keeps them so, the
-others show them as plain text.
+Pure renderers over :class:`Entry` values (the read model makes them from the store; each entry
+carries the link to its trial's public page). Event texts are stored Markdown-safe (record text
+backslash-escaped); the Markdown renderer keeps them so, the others show them as plain text.
 """
 
 from __future__ import annotations
@@ -17,14 +17,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 from monitor.core.events.context import PastVersion
-from monitor.core.events.status import HIGH_STATUSES
 from monitor.core.model import Level
-from monitor.core.render import study_link
-from monitor.core.words import clip, inline, md_escape, status_words
+from monitor.core.status import HIGH_STATUSES, status_words
+from monitor.core.words import clip, inline, md_escape
 
 FORMATS = ("text", "markdown", "json", "atom")
 ATOM = "http://www.w3.org/2005/Atom"
-_FEED_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://clinicaltrials.gov/#trial-monitor")
+# the namespace the first release derived from the registry's site URL (uuid5 of NAMESPACE_URL):
+# feed entry ids are derived from it, and must never change (feed readers would see every entry anew).
+_FEED_NAMESPACE = uuid.UUID("0935c22a-8058-5719-9a56-ae13d5c43d61")
 _ESCAPED = re.compile(r"\\([\\`*_\[\]<>#&])")
 
 
@@ -32,7 +33,7 @@ _ESCAPED = re.compile(r"\\([\\`*_\[\]<>#&])")
 class Entry:
     """One dated event of one trial, as a changelog shows it."""
 
-    nct_id: str
+    trial_id: str
     kind: str
     level: str
     when: datetime  # when trial-monitor saw it (or, for the registry's history, when it was posted)
@@ -41,6 +42,7 @@ class Entry:
     new: Any = None
     ref: str = ""  # a stable identity (the stored event's number), for feed ids
     source: str = "trial-monitor"  # or "registry history" (backfilled)
+    link: str = ""  # the trial's public page on its registry
 
 
 def plain(text: str) -> str:
@@ -53,26 +55,29 @@ def newest_first(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: e.when.date(), reverse=True)
 
 
-def version_entries(nct_id: str, versions: Sequence[PastVersion]) -> list[Entry]:
+def version_entries(trial_id: str, versions: Sequence[PastVersion], *, registry: str, link: str = "") -> list[Entry]:
     """The status moves in the registry's own version history (backfilled), as changelog entries."""
     entries, previous = [], None
     for version in sorted(versions, key=lambda v: v.version):
         when = datetime.fromisoformat(version.posted).replace(tzinfo=timezone.utc)
         ref = f"v{version.version}"
         if previous is None:
-            text = f"First posted on ClinicalTrials.gov: {status_words(version.status)} (registry history, version {version.version})"
-            entries.append(Entry(nct_id, "registered", Level.INFO.value, when, text, None, version.status, ref, "registry history"))
+            text = f"First posted on {registry}: {status_words(version.status)} (registry history, version {version.version})"
+            entries.append(Entry(trial_id, "registered", Level.INFO.value, when, text, None, version.status, ref,
+                                 "registry history", link))
         elif version.status and version.status != previous:
             level = Level.HIGH if version.status in HIGH_STATUSES else Level.MEDIUM
             text = (f"Overall status: {status_words(previous)} → {status_words(version.status)} "
                     f"(registry history, version {version.version})")
-            entries.append(Entry(nct_id, "status", level.value, when, text, previous, version.status, ref, "registry history"))
+            entries.append(Entry(trial_id, "status", level.value, when, text, previous, version.status, ref,
+                                 "registry history", link))
         previous = version.status or previous
     return entries
 
 
-def render(entries: Sequence[Entry], fmt: str, *, title: str = "", now: datetime | None = None) -> str:
-    """Entries (already newest first) in one of :data:`FORMATS`."""
+def render(entries: Sequence[Entry], fmt: str, *, now: datetime, title: str = "", home: str = "") -> str:
+    """Entries (already newest first) in one of :data:`FORMATS`; ``now`` dates an empty feed, ``home``
+    is the registry's site (the feed's own link)."""
     if fmt == "text":
         return render_text(entries)
     if fmt == "markdown":
@@ -80,23 +85,24 @@ def render(entries: Sequence[Entry], fmt: str, *, title: str = "", now: datetime
     if fmt == "json":
         return render_json(entries)
     if fmt == "atom":
-        return render_atom(entries, title=title or "trial-monitor: changes to watched trials", now=now)
+        return render_atom(entries, title=title or "trial-monitor: changes to watched trials", now=now, home=home)
     raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
 
 def render_text(entries: Sequence[Entry]) -> str:
     """``2026-11-22  Overall status: Not yet recruiting → Recruiting``, one line each."""
-    many = len({e.nct_id for e in entries}) > 1
-    return "".join(f"{e.when:%Y-%m-%d}  {e.nct_id + '  ' if many else ''}{plain(e.text)}\n" for e in entries)
+    many = len({e.trial_id for e in entries}) > 1
+    return "".join(f"{e.when:%Y-%m-%d}  {e.trial_id + '  ' if many else ''}{plain(e.text)}\n" for e in entries)
 
 
 def render_markdown(entries: Sequence[Entry], title: str = "") -> str:
     """A Markdown changelog: a heading per trial, a bullet per event, the level in bold when high."""
     lines: list[str] = []
-    for nct_id in dict.fromkeys(e.nct_id for e in entries):
-        heading = f"{md_escape(nct_id)} · {inline(title, 200)}" if title else md_escape(nct_id)
-        lines += [f"## {heading}", "", f"<{study_link(nct_id)}>", ""]
-        for e in (e for e in entries if e.nct_id == nct_id):
+    for trial_id in dict.fromkeys(e.trial_id for e in entries):
+        mine = [e for e in entries if e.trial_id == trial_id]
+        heading = f"{md_escape(trial_id)} · {inline(title, 200)}" if title else md_escape(trial_id)
+        lines += [f"## {heading}", "", f"<{mine[0].link}>", ""] if mine[0].link else [f"## {heading}", ""]
+        for e in mine:
             mark = f"**{e.level}** · " if e.level == Level.HIGH.value else f"{e.level} · " if e.level != Level.INFO.value else ""
             lines.append(f"- **{e.when:%Y-%m-%d}** · {mark}{e.text}")
         lines.append("")
@@ -106,7 +112,7 @@ def render_markdown(entries: Sequence[Entry], title: str = "") -> str:
 def render_json(entries: Sequence[Entry]) -> str:
     """A JSON list of events: ``kind``, ``level``, ``date`` (YYYY-MM-DD), ``text``, ``old``, ``new`` (and the trial)."""
     return json.dumps([
-        {"nct_id": e.nct_id, "kind": e.kind, "level": e.level, "date": f"{e.when:%Y-%m-%d}", "text": plain(e.text),
+        {"nct_id": e.trial_id, "kind": e.kind, "level": e.level, "date": f"{e.when:%Y-%m-%d}", "text": plain(e.text),
          "old": e.old, "new": e.new, "source": e.source}
         for e in entries
     ], ensure_ascii=False, indent=2, default=str) + "\n"
@@ -120,10 +126,10 @@ def _stamp(moment: datetime) -> str:
 
 def entry_id(entry: Entry) -> str:
     """A stable, unique id for a feed entry (the same event keeps it across runs)."""
-    return f"urn:uuid:{uuid.uuid5(_FEED_NAMESPACE, f'{entry.nct_id}/{entry.source}/{entry.ref or entry.text}')}"
+    return f"urn:uuid:{uuid.uuid5(_FEED_NAMESPACE, f'{entry.trial_id}/{entry.source}/{entry.ref or entry.text}')}"
 
 
-def render_atom(entries: Sequence[Entry], *, title: str, now: datetime | None = None) -> str:
+def render_atom(entries: Sequence[Entry], *, title: str, now: datetime, home: str = "") -> str:
     """A valid Atom 1.0 feed: one entry per event, each with id, title, updated, a link to the trial and content."""
     ET.register_namespace("", ATOM)
 
@@ -135,18 +141,20 @@ def render_atom(entries: Sequence[Entry], *, title: str, now: datetime | None = 
     feed = ET.Element(f"{{{ATOM}}}feed")
     sub(feed, "id", f"urn:uuid:{uuid.uuid5(_FEED_NAMESPACE, 'feed/' + title)}")
     sub(feed, "title", title)
-    newest = max((e.when for e in entries), default=now or datetime.now(timezone.utc))
+    newest = max((e.when for e in entries), default=now)
     sub(feed, "updated", _stamp(newest))
-    sub(feed, "link", rel="alternate", href="https://clinicaltrials.gov/")
+    if home:
+        sub(feed, "link", rel="alternate", href=home)
     sub(sub(feed, "author"), "name", "trial-monitor")
     sub(feed, "generator", "trial-monitor")
     for e in entries:
         item = sub(feed, "entry")
         sub(item, "id", entry_id(e))
-        sub(item, "title", clip(f"{e.nct_id}: {plain(e.text)}", 200))
+        sub(item, "title", clip(f"{e.trial_id}: {plain(e.text)}", 200))
         sub(item, "updated", _stamp(e.when))
-        sub(item, "link", rel="alternate", type="text/html", href=study_link(e.nct_id))
+        if e.link:
+            sub(item, "link", rel="alternate", type="text/html", href=e.link)
         sub(item, "category", term=e.kind, label=f"{e.kind} ({e.level})")
-        sub(item, "content", f"{e.nct_id} ({e.level}): {plain(e.text)}", type="text")
+        sub(item, "content", f"{e.trial_id} ({e.level}): {plain(e.text)}", type="text")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

@@ -9,8 +9,8 @@ The list of kinds lives here, in one place, so that a new kind of event is one m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from monitor.core.model import Level
 
@@ -89,3 +89,19 @@ class Choices:
         levels = [name for name in PUSHED_LEVELS if Level(name).rank >= self.min_level.rank]
         said = " and ".join([", ".join(levels[:-1]), levels[-1]] if len(levels) > 1 else levels)
         return said + (f"; kinds: {', '.join(self.kinds)}" if self.kinds else "")
+
+
+@dataclass(frozen=True)
+class TargetRef:
+    """How the outbox names a target: a hash and a masked form, never the URL; and what it wants."""
+
+    key: str
+    masked: str
+    choices: Choices = field(default_factory=Choices)
+    digest: bool = False  # its deliveries wait for its digest
+
+
+def recipients(targets: Sequence[TargetRef], events: Iterable[tuple[str, Level | str]]) -> list[TargetRef]:
+    """The targets that want any of ``events`` ((kind, level) pairs): each gets one delivery."""
+    pairs = list(events)
+    return [target for target in targets if any(target.choices.passes(kind, level) for kind, level in pairs)]

@@ -1,48 +1,37 @@
-"""The whole verdict on one trial in one cycle, as a value (urlwatch's worker.py, kept pure).
+"""The whole verdict on one trial in one check, as a value (urlwatch's worker.py, kept pure).
 
-    not in the answer       -> not_found (a message the first time only)
+    not in the answer       -> not_found (told the first time only)
     back after missing      -> changed   ("found in the registry again", once)
     served under a new id   -> changed   ("now registered as …", once; never "missing")
     unreadable record       -> error     (nothing stored; reported, the others go on)
     no earlier snapshot     -> baseline  (stored, nothing sent)
+    view format changed     -> baseline  (re-baselined silently: a new format is not a change)
     same fingerprint        -> unchanged
-    compared fields differ  -> changed   (stored; a message when a change is worth pushing)
+    compared fields differ  -> changed   (stored; a message when some event is worth pushing)
     other fields differ     -> unchanged (the new snapshot is stored silently)
+
+:func:`next_state` is the trial's stored state after a decision: one immutable update, applied
+by the store as it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from monitor.core.diff import compare
 from monitor.core.events.context import NO_HISTORY, TrialHistory
-from monitor.core.model import ChangeEvent, Decision, Level, Outcome
-from monitor.core.record import RecordShapeError, fingerprint, view_of
-from monitor.core.render import render_change, render_not_found
+from monitor.core.expectations import facts_of
+from monitor.core.model import ChangeEvent, Decision, Level, Outcome, Record, TrialState
 
-
-@dataclass(frozen=True)
-class Reading:
-    """A fetched record, read into its view (or the reason it could not be read)."""
-
-    view: dict[str, Any] | None
-    fingerprint: str | None
-    problem: str | None = None
-
-
-def read_record(study: dict[str, Any]) -> Reading:
-    try:
-        view = view_of(study)
-    except RecordShapeError as exc:
-        return Reading(None, None, str(exc))
-    return Reading(view, fingerprint(view))
+NOT_FOUND = ChangeEvent("not_found", "record", None, None, "Not found in the registry", Level.MEDIUM)
 
 
 def decide(
-    nct_id: str,
-    reading: Reading | None,
+    trial_id: str,
+    record: Record | None,
     *,
     previous_fingerprint: str | None,
     previous_view: dict[str, Any] | None,
@@ -50,40 +39,34 @@ def decide(
     missing_reported: bool = False,
     history: TrialHistory = NO_HISTORY,
 ) -> Decision:
-    """Decide what one trial's cycle means. ``previous_view`` is needed only when fingerprints differ.
+    """Decide what one trial's check means. ``previous_view`` is needed only when fingerprints differ.
 
     ``history`` is the trial's past (earlier slips, suspensions), for wording only ("2nd slip").
     """
-    if reading is None:
-        message = None if missing_reported else render_not_found(nct_id)
-        return Decision(nct_id, Outcome.NOT_FOUND, message=message, note="not in the registry")
-    if reading.view is None or reading.fingerprint is None:
-        return Decision(nct_id, Outcome.ERROR, note=reading.problem or "unreadable record")
-    stored = Decision(nct_id, Outcome.UNCHANGED, reading.fingerprint, reading.view)
+    if record is None:
+        told = () if missing_reported else (NOT_FOUND,)
+        return Decision(trial_id, Outcome.NOT_FOUND, events=told, note="not in the registry")
+    if record.view is None or record.fingerprint is None:
+        return Decision(trial_id, Outcome.ERROR, note=record.problem or "unreadable record")
+    stored = Decision(trial_id, Outcome.UNCHANGED, record.fingerprint, record.view)
     if previous_fingerprint is None:
-        return _with(stored, Outcome.BASELINE, note="baseline recorded")
-    if previous_fingerprint == reading.fingerprint:
-        notices = _identity_events(nct_id, reading.view, reading.view, missing_reported)
-        return _changed(stored, notices) if notices else stored
-    if previous_view is None or previous_view.get("v") != reading.view.get("v"):
-        return _with(stored, Outcome.BASELINE, note="re-baselined (record view format changed)")
-    notices = _identity_events(nct_id, previous_view, reading.view, missing_reported)
-    events = notices + tuple(compare(previous_view, reading.view, compare_groups, history))
-    return _changed(stored, events) if events else stored
-
-
-def _changed(stored: Decision, events: tuple[ChangeEvent, ...]) -> Decision:
-    pushed = [e for e in events if e.level is not Level.INFO]
-    message = render_change(stored.view or {}, pushed) if pushed else None
-    return Decision(stored.nct_id, Outcome.CHANGED, stored.fingerprint, stored.view, events, message)
+        return replace(stored, outcome=Outcome.BASELINE, note="baseline recorded")
+    if previous_fingerprint == record.fingerprint:
+        notices = _identity_events(trial_id, record.view, record.view, missing_reported)
+        return replace(stored, outcome=Outcome.CHANGED, events=notices) if notices else stored
+    if previous_view is None or previous_view.get("v") != record.view.get("v"):
+        return replace(stored, outcome=Outcome.BASELINE, note="re-baselined (record view format changed)")
+    notices = _identity_events(trial_id, previous_view, record.view, missing_reported)
+    events = notices + tuple(compare(previous_view, record.view, compare_groups, history))
+    return replace(stored, outcome=Outcome.CHANGED, events=events) if events else stored
 
 
 def _identity_events(
-    nct_id: str, previous: dict[str, Any] | None, current: dict[str, Any], missing_reported: bool
+    trial_id: str, previous: dict[str, Any] | None, current: dict[str, Any], missing_reported: bool
 ) -> tuple[ChangeEvent, ...]:
     """What happened to the trial's identity: re-registered under a new id, or back after missing."""
     events: list[ChangeEvent] = []
-    old_id, new_id = (previous or {}).get("id") or nct_id, current.get("id")
+    old_id, new_id = (previous or {}).get("id") or trial_id, current.get("id")
     if new_id and new_id != old_id:
         events.append(ChangeEvent(
             "moved", "nct_id", old_id, new_id,
@@ -97,17 +80,32 @@ def _identity_events(
     return tuple(events)
 
 
-def _with(decision: Decision, outcome: Outcome, *, note: str) -> Decision:
-    return Decision(decision.nct_id, outcome, decision.fingerprint, decision.view, note=note)
-
-
 def join_events(decision: Decision, events: Iterable[ChangeEvent]) -> Decision:
     """A trial's decision with more of its events joined in (expectations, search news): one trial,
-    one cycle, one message."""
+    one check, one message."""
     added = tuple(events)
-    if not added:
-        return decision
-    everything = decision.events + added
-    pushed = [event for event in everything if event.level is not Level.INFO]
-    message = render_change(dict(decision.view or {"id": decision.nct_id}), pushed) if pushed else decision.message
-    return replace(decision, events=everything, message=message)
+    return replace(decision, events=decision.events + added) if added else decision
+
+
+def next_state(state: TrialState, decision: Decision, now: datetime) -> TrialState:
+    """The trial's state after ``decision``: what the store writes of it, in one update."""
+    if decision.outcome is Outcome.ERROR:
+        return replace(state, last_error=decision.note)
+    if decision.outcome is Outcome.NOT_FOUND:
+        return replace(state, last_checked_at=now, missing_since=state.missing_since or now)
+    view = decision.view or {}
+    return replace(
+        state,
+        snapshot_hash=decision.fingerprint,
+        served_id=view.get("id"),
+        title=view.get("title"),
+        overall_status=(view.get("status") or {}).get("overall"),
+        last_update_posted=view.get("updated"),
+        expectation_facts=facts_of(view),  # what expectations are evaluated on, without reading snapshots
+        last_checked_at=now,
+        swept_at=now,  # the whole record was read: a baseline or a change counts as a sweep
+        missing_since=None,
+        last_error=None,
+        baseline_at=(state.baseline_at or now) if decision.outcome is Outcome.BASELINE else state.baseline_at,
+        last_changed_at=now if decision.outcome is Outcome.CHANGED else state.last_changed_at,
+    )

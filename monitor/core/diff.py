@@ -1,20 +1,52 @@
-"""Compare two trial views and return typed change events.
+"""Compare two trial views: which compared groups differ, what deepdiff sees in them, and the typed
+events each group's builder writes from that, in the order a trial follower reads them.
 
-Equality gates the expensive part: deepdiff only runs on the compared groups that differ.
-Views key their lists (sites, outcomes …) into dicts, so deepdiff reports one site added,
-not a shifted list of hundreds.
+Equality gates the expensive part: deepdiff only runs on the compared groups that differ. Views
+key their lists (sites, outcomes …) into dicts, so deepdiff reports one site added, not a shifted
+list of hundreds. deepdiff's paths decide which builder runs (and, for keyed groups such as sites,
+which entries were added, removed or edited); the sentences are then written from the old and new
+views, which reads better than raw paths. Record text always goes through ``words.inline``/``quoted``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from deepdiff import DeepDiff
 from deepdiff.helper import NotPresent
 
-from monitor.core.events import NO_HISTORY, RawChange, TrialHistory, events_from_changes, record_updated
+from monitor.core.events.base import Builder, RawChange, event, within
+from monitor.core.events.context import NO_HISTORY, TrialHistory
+from monitor.core.events.protocol import (
+    arm_events,
+    eligibility_events,
+    outcome_events,
+    publication_events,
+    sponsor_events,
+)
+from monitor.core.events.sites import site_events
+from monitor.core.events.status import results_events, status_events
+from monitor.core.events.timeline import date_events, enrollment_events
 from monitor.core.model import COMPARE_GROUPS, ChangeEvent, Level
+from monitor.core.words import day_words
+
+# The order events come out in: what matters most to a trial follower first.
+BUILDERS: tuple[tuple[str, Builder], ...] = (
+    ("status", status_events),
+    ("results", results_events),
+    ("dates", date_events),
+    ("enrollment", enrollment_events),
+    ("sites", site_events),
+    ("eligibility", eligibility_events),
+    ("arms", arm_events),
+    ("outcomes", outcome_events),
+    ("sponsors", sponsor_events),
+    ("publications", publication_events),
+)
+
+# The builders whose sentences draw on the trial's past ("2nd slip", "was suspended once before").
+WITH_HISTORY = frozenset({"status", "dates"})
 
 
 def compared_groups(groups: Iterable[str]) -> tuple[str, ...]:
@@ -24,21 +56,6 @@ def compared_groups(groups: Iterable[str]) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"unknown compare group(s): {', '.join(sorted(unknown))}; known: {', '.join(COMPARE_GROUPS)}")
     return tuple(group for group in COMPARE_GROUPS if group in wanted)
-
-
-def _plain(value: Any) -> Any:
-    return None if isinstance(value, NotPresent) else value
-
-
-def raw_changes(old: dict[str, Any], new: dict[str, Any]) -> list[RawChange]:
-    """deepdiff's report as plain (path, report type, before, after) records, in a stable order."""
-    tree = DeepDiff(old, new, threshold_to_diff_deeper=0, verbose_level=2, view="tree")
-    changes = [
-        RawChange(tuple(level.path(output_format="list")), report, _plain(level.t1), _plain(level.t2))
-        for report, levels in tree.items()
-        for level in levels
-    ]
-    return sorted(changes, key=lambda c: (tuple(str(p) for p in c.path), c.report))
 
 
 def compare(
@@ -62,3 +79,40 @@ def compare(
     if updated and all(event.level == Level.INFO for event in events):
         events.insert(0, record_updated(old, new, quiet_changes=bool(events)))
     return events
+
+
+def _plain(value: Any) -> Any:
+    return None if isinstance(value, NotPresent) else value
+
+
+def raw_changes(old: dict[str, Any], new: dict[str, Any]) -> list[RawChange]:
+    """deepdiff's report as plain (path, report type, before, after) records, in a stable order."""
+    tree = DeepDiff(old, new, threshold_to_diff_deeper=0, verbose_level=2, view="tree")
+    changes = [
+        RawChange(tuple(level.path(output_format="list")), report, _plain(level.t1), _plain(level.t2))
+        for report, levels in tree.items()
+        for level in levels
+    ]
+    return sorted(changes, key=lambda c: (tuple(str(p) for p in c.path), c.report))
+
+
+def events_from_changes(
+    old_view: dict[str, Any], new_view: dict[str, Any], changes: Sequence[RawChange],
+    history: TrialHistory = NO_HISTORY,
+) -> list[ChangeEvent]:
+    """Typed events, in a stable order, for the raw changes between two views (paths start at the group)."""
+    events: list[ChangeEvent] = []
+    for group, build in BUILDERS:
+        inside = within(list(changes), group)
+        if inside:
+            old, new = old_view.get(group) or {}, new_view.get(group) or {}
+            events += build(old, new, inside, history=history) if group in WITH_HISTORY else build(old, new, inside)  # type: ignore[call-arg]
+    return events
+
+
+def record_updated(old_view: dict[str, Any], new_view: dict[str, Any], quiet_changes: bool = False) -> ChangeEvent:
+    """The INFO event for a new "last update posted" date with nothing alert-worthy in the compared fields."""
+    when = new_view.get("updated")
+    tail = "no alert-worthy change in the compared fields" if quiet_changes else "no change in the compared fields"
+    text = f"Record updated on {day_words(when)} ({tail})" if when else f"Record updated ({tail})"
+    return event("record_updated", "last_update_posted", old_view.get("updated"), when, text, Level.INFO)

@@ -1,8 +1,9 @@
-"""The vocabulary shared by the pure core and the shells around it."""
+"""The vocabulary shared by the pure core and the shells around it: events, outcomes, decisions, state."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -36,12 +37,12 @@ class Level(StrEnum):
 
 @dataclass(frozen=True)
 class ChangeEvent:
-    """One typed change found in one trial in one cycle.
+    """One typed change found in one trial in one check.
 
     ``kind`` is a short machine name (``status``, ``why_stopped``, ``date``, ``results``,
     ``enrollment``, ``sites``, ``eligibility``, ``arms``, ``interventions``, ``outcomes``,
     ``sponsors``, ``publications``, ``record_updated``, ``not_found`` …); ``field`` names the
-    registry field or group it concerns; ``old``/``new`` are JSON-serialisable values;
+    field or group it concerns; ``old``/``new`` are JSON-serialisable values;
     ``text`` is the sentence a trial follower would write (Markdown-safe).
     """
 
@@ -53,16 +54,27 @@ class ChangeEvent:
     level: Level = Level.MEDIUM
 
 
-@dataclass(frozen=True)
-class Message:
-    """A rendered alert: a title and a Markdown body."""
+def pushed(events: tuple[ChangeEvent, ...] | list[ChangeEvent]) -> list[ChangeEvent]:
+    """The events worth a message (everything but INFO)."""
+    return [event for event in events if event.level is not Level.INFO]
 
-    title: str
-    body: str
+
+@dataclass(frozen=True)
+class Record:
+    """A record as a registry served it, read into the registry-neutral view (or why it could not be).
+
+    ``ids`` is the id it is served under, then its aliases (earlier ids merged into it): what a
+    watched trial is matched on. The registry adapter makes these; the core only reads them.
+    """
+
+    ids: tuple[str, ...]
+    view: dict[str, Any] | None
+    fingerprint: str | None
+    problem: str | None = None
 
 
 class Outcome(StrEnum):
-    """What happened to one trial in one cycle (webchanges' vocabulary, adapted)."""
+    """What happened to one trial in one check (webchanges' vocabulary, adapted)."""
 
     BASELINE = "baseline"  # first time seen: stored, nothing sent
     UNCHANGED = "unchanged"
@@ -73,12 +85,74 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Decision:
-    """The whole verdict on one trial in one cycle, as a value: what to store and what to send."""
+    """The whole verdict on one trial in one check, as a value: what to store and what to tell.
 
-    nct_id: str
+    A message is owed when some event is pushed (not INFO); it is rendered at delivery, per target.
+    """
+
+    trial_id: str
     outcome: Outcome
     fingerprint: str | None = None
     view: dict[str, Any] | None = None
     events: tuple[ChangeEvent, ...] = field(default_factory=tuple)
-    message: Message | None = None
     note: str = ""
+
+    @property
+    def alerts(self) -> bool:
+        return bool(pushed(self.events))
+
+
+@dataclass(frozen=True)
+class TrialState:
+    """What is kept of a trial between checks, as plain values; a decision makes the next one.
+
+    ``served_id`` is the id the registry serves it under now (it differs after a re-registration);
+    ``expectation_facts`` the few facts of its record the expectations need.
+    """
+
+    trial_id: str
+    snapshot_hash: str | None = None
+    served_id: str | None = None
+    title: str | None = None
+    overall_status: str | None = None
+    last_update_posted: str | None = None
+    baseline_at: datetime | None = None
+    last_checked_at: datetime | None = None
+    last_changed_at: datetime | None = None
+    swept_at: datetime | None = None
+    missing_since: datetime | None = None
+    last_error: str | None = None
+    expectation_facts: dict[str, Any] | None = None
+    expectations_since: datetime | None = None
+    expectations_due_at: datetime | None = None
+    expectations_key: str | None = None
+
+    @property
+    def served_as(self) -> str:
+        return self.served_id or self.trial_id
+
+
+@dataclass(frozen=True)
+class Watched:
+    """The little a check needs of every watched trial before fetching (cheap at 100,000 trials)."""
+
+    trial_id: str
+    snapshot_hash: str | None = None
+    missing_since: datetime | None = None
+    served_id: str | None = None
+    last_update_posted: str | None = None
+    swept_at: datetime | None = None
+
+    @property
+    def awaiting(self) -> bool:
+        """No baseline yet (and not known to be missing)."""
+        return self.snapshot_hash is None and self.missing_since is None
+
+    @property
+    def missing(self) -> bool:
+        return self.missing_since is not None
+
+    @property
+    def served_as(self) -> str:
+        """The id the registry serves it under now (it follows a re-registration)."""
+        return self.served_id or self.trial_id

@@ -8,48 +8,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from monitor.core.model import ChangeEvent, Level, Message
-from monitor.core.render import render_change
-from monitor.core.words import code_words, inline, listing, status_words
+from monitor.core.model import ChangeEvent, Level
+from monitor.core.status import status_words
+from monitor.core.words import code_words, inline, listing
 
 
 @dataclass(frozen=True)
 class SearchHit:
-    """What a search listing says of one matching trial."""
+    """What a search listing says of one matching trial (the registry adapter reads it)."""
 
-    nct_id: str
+    trial_id: str
     title: str | None = None
     phases: tuple[str, ...] = ()
     sponsor: str | None = None
     status: str | None = None
     countries: tuple[str, ...] = ()
-
-
-def read_hit(study: Mapping[str, Any]) -> SearchHit | None:
-    """One entry of a search listing (fields NCTId, BriefTitle, Phase, …); None without a usable id."""
-    protocol = _dict(study.get("protocolSection"))
-    ident = _dict(protocol.get("identificationModule"))
-    nct_id = ident.get("nctId")
-    if not isinstance(nct_id, str) or not nct_id.strip():
-        return None
-    status = _dict(protocol.get("statusModule")).get("overallStatus")
-    phases = _dict(protocol.get("designModule")).get("phases")
-    sponsor = _dict(_dict(protocol.get("sponsorCollaboratorsModule")).get("leadSponsor")).get("name")
-    locations = _dict(protocol.get("contactsLocationsModule")).get("locations")
-    countries = [loc.get("country") for loc in locations if isinstance(loc, dict)] if isinstance(locations, list) else []
-    title = ident.get("briefTitle")
-    return SearchHit(
-        nct_id=nct_id.strip().upper(),
-        title=title if isinstance(title, str) else None,
-        phases=tuple(p for p in phases if isinstance(p, str)) if isinstance(phases, list) else (),
-        sponsor=sponsor if isinstance(sponsor, str) else None,
-        status=status if isinstance(status, str) else None,
-        countries=tuple(dict.fromkeys(c for c in countries if isinstance(c, str) and c.strip())),
-    )
 
 
 @dataclass(frozen=True)
@@ -62,9 +38,9 @@ class MatchChanges:
 
 def match_changes(matching_before: Iterable[str], listing_now: Iterable[SearchHit]) -> MatchChanges:
     before = set(matching_before)
-    now = {hit.nct_id: hit for hit in listing_now}
+    now = {hit.trial_id: hit for hit in listing_now}
     return MatchChanges(
-        arrived=tuple(hit for nct_id, hit in sorted(now.items()) if nct_id not in before),
+        arrived=tuple(hit for trial_id, hit in sorted(now.items()) if trial_id not in before),
         left=tuple(sorted(before - set(now))),
     )
 
@@ -95,16 +71,35 @@ _PHASES = {"NA": "not applicable", "EARLY_PHASE1": "early phase 1", "PHASE1": "p
            "PHASE3": "phase 3", "PHASE4": "phase 4"}
 
 
-def left_event(nct_id: str, search_name: str) -> ChangeEvent:
+def left_event(search_name: str) -> ChangeEvent:
     text = (f"No longer matches the search {inline(search_name, 120)} "
             "(its record was edited, withdrawn from public view, or the registry re-indexed it)")
     return ChangeEvent("no_longer_matches", "search", search_name, None, text, Level.MEDIUM)
 
 
-def search_message(nct_id: str, title: str | None, event: ChangeEvent) -> Message:
-    """The alert for a trial arriving in (or leaving) a search: the trial's usual message shape."""
-    return render_change({"id": nct_id, "title": title or nct_id}, [event])
+@dataclass(frozen=True)
+class SearchNews:
+    """What one complete listing of a search means: the trials that arrived or left, and who to tell.
+
+    ``alerts`` are told at once (one message per trial); ``held`` are about trials already
+    followed, so they join that trial's one message of this check.
+    """
+
+    changes: MatchChanges
+    alerts: tuple[tuple[str, ChangeEvent], ...] = ()
+    held: tuple[tuple[str, ChangeEvent], ...] = ()
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+def search_news(
+    name: str, changes: MatchChanges, *, add: bool, has_baseline: bool, followed: Collection[str] = ()
+) -> SearchNews:
+    """The events of a search's new listing; a first listing (the baseline) tells nobody."""
+    if not has_baseline:
+        return SearchNews(changes)
+    events = [(hit.trial_id, new_trial_event(hit, name, watched=add)) for hit in changes.arrived]
+    events += [(trial_id, left_event(name)) for trial_id in changes.left]
+    return SearchNews(
+        changes,
+        alerts=tuple((trial_id, event) for trial_id, event in events if trial_id not in followed),
+        held=tuple((trial_id, event) for trial_id, event in events if trial_id in followed),
+    )

@@ -1,4 +1,4 @@
-"""Words for registry codes, dates and untrusted text, shared by events and rendering.
+"""Words for codes, dates and untrusted text, shared by events and rendering.
 
 Everything here is a pure string function. Record text (titles, site names, reasons for
 stopping, criteria fragments) comes from the registry and is untrusted: it always passes
@@ -11,47 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# The registry's own wording (the legacy spelling returned by /studies/enums).
-STATUS_WORDS: dict[str, str] = {
-    "NOT_YET_RECRUITING": "Not yet recruiting",
-    "RECRUITING": "Recruiting",
-    "ENROLLING_BY_INVITATION": "Enrolling by invitation",
-    "ACTIVE_NOT_RECRUITING": "Active, not recruiting",
-    "SUSPENDED": "Suspended",
-    "TERMINATED": "Terminated",
-    "COMPLETED": "Completed",
-    "WITHDRAWN": "Withdrawn",
-    "UNKNOWN": "Unknown status",
-    "AVAILABLE": "Available",
-    "NO_LONGER_AVAILABLE": "No longer available",
-    "TEMPORARILY_NOT_AVAILABLE": "Temporarily not available",
-    "APPROVED_FOR_MARKETING": "Approved for marketing",
-    "WITHHELD": "Withheld",
-}
-
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # Characters that mean something to Markdown (or to the HTML it becomes).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#])|&(?=#?[0-9A-Za-z]{1,32};)")
 _WHITESPACE = re.compile(r"\s+")
-
-
-def status_words(code: str | None) -> str:
-    """The registry's words for a status code: ``"ACTIVE_NOT_RECRUITING"`` → ``"Active, not recruiting"``."""
-    if not code:
-        return "not given"
-    return STATUS_WORDS.get(code, code_words(code))
-
-
-def overall_status_words(status: dict[str, Any] | None) -> str:
-    """Overall status of a view's ``status`` block, spelling out the registry's "unknown" lapse."""
-    if not status:
-        return "not given"
-    overall = status.get("overall")
-    if overall == "UNKNOWN":
-        last_known = status.get("last_known")
-        tail = f"; last known: {status_words(last_known)}" if last_known else ""
-        return f"Unknown (status not verified for 2 years{tail})"
-    return status_words(overall)
 
 
 def code_words(code: str | None) -> str:

@@ -1,1 +1,2 @@
-"""The delivery edge: the apprise adapter and the outbox worker."""
+"""The delivery edge: the outbox worker (``worker``), every message rendered once per target
+(``messages`` over ``render`` and ``templates/``), apprise (``notify``)."""

@@ -16,9 +16,8 @@ from typing import Protocol, TextIO
 import apprise
 
 from monitor.core.choices import Choices
-from monitor.core.model import Message
 from monitor.core.schedule import DigestSpec
-from monitor.core.target_render import TemplateSource
+from monitor.delivery.render import Rendered, TemplateSource
 
 CONSOLE_KEY = "console"
 
@@ -70,10 +69,8 @@ def is_email(target: TargetLike) -> bool:
     return target.config_path is None and target.url.partition("://")[0].lower() in EMAIL_SCHEMES
 
 
-async def send(
-    target: TargetLike, message: Message, *, timeout: float, out: TextIO | None = None, style: str = "markdown"
-) -> SendResult:
-    """Deliver ``message`` (its body in ``style``: markdown, html or text) to ``target``; never raises
+async def send(target: TargetLike, message: Rendered, *, timeout: float, out: TextIO | None = None) -> SendResult:
+    """Deliver ``message`` (its body in its style: markdown, html or text) to ``target``; never raises
     for a delivery failure."""
     if target.key == CONSOLE_KEY:
         stream = out or sys.stdout
@@ -91,7 +88,7 @@ async def send(
         service.request_rate_per_sec = 0  # no 5.5 s email throttle: one message per Apprise object
     try:
         result = await asyncio.wait_for(
-            notifier.async_notify(title=message.title, body=message.body, body_format=BODY_FORMATS[style]),
+            notifier.async_notify(title=message.title, body=message.body, body_format=BODY_FORMATS[message.style]),
             timeout=timeout,
         )
     except TimeoutError:

@@ -1,11 +1,8 @@
-"""The ClinicalTrials.gov API v2 edge: requests, pacing and retries; no decisions."""
+"""The registries trial-monitor reads, behind one seam.
 
-from monitor.registry.client import (
-    RegistryClient,
-    RegistryUnavailable,
-    RegistryVersion,
-    UpdateStamp,
-    id_batches,
-)
-
-__all__ = ["RegistryClient", "RegistryUnavailable", "RegistryVersion", "UpdateStamp", "id_batches"]
+``base`` is the seam: the :class:`~monitor.registry.base.Registry` protocol a check talks to,
+and the registry-neutral answers (records read into the core's view, moved ids, version
+histories). ``catalogue`` names the registries there are and opens one. Each registry is a folder
+(``ctgov/``: ClinicalTrials.gov) that alone knows its JSON, statuses, URLs, refresh rule and
+listing strategy; ``http`` and ``reader`` are what such a folder builds on.
+"""

@@ -1,4 +1,4 @@
-"""Queries for watching the whole registry (``trials: all``): one page of records at a time."""
+"""Queries for watching a whole registry (``trials: all``): one page of records at a time."""
 
 from __future__ import annotations
 
@@ -8,45 +8,46 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from monitor.store import repo
+from monitor.store import trials
 from monitor.store.tables import Trial
 
-REGISTRY = "registry"  # trial.added_by of a trial watched because the whole registry is
+EVERYTHING = "registry"  # trial.added_by of a trial watched because the whole registry is
 
 
-def known_ids(session: Session, ids: Sequence[str]) -> dict[str, str]:
+def known_ids(session: Session, registry: str, ids: Sequence[str]) -> dict[str, str]:
     """For the ids (and aliases) of one page: the stored trial each one answers (by its id, or the
     id the registry served it under last)."""
     if not ids:
         return {}
-    rows = session.execute(select(Trial.nct_id, Trial.registry_id).where(
-        or_(col(Trial.nct_id).in_(ids), col(Trial.registry_id).in_(ids))))
+    rows = session.execute(select(Trial.trial_id, Trial.served_id).where(
+        trials.mine(registry), or_(col(Trial.trial_id).in_(ids), col(Trial.served_id).in_(ids))))
     known: dict[str, str] = {}
-    for nct_id, registry_id in rows:
-        known[nct_id] = nct_id
-        if registry_id:
-            known.setdefault(registry_id, nct_id)
+    for trial_id, served_id in rows:
+        known[trial_id] = trial_id
+        if served_id:
+            known.setdefault(served_id, trial_id)
     return known
 
 
-def enrol(session: Session, nct_ids: Sequence[str], now: datetime) -> None:
+def enrol(session: Session, registry: str, trial_ids: Sequence[str], now: datetime) -> None:
     """Start following records the registry listed for the first time (each gets its baseline)."""
-    repo.add_trials(session, nct_ids, now, added_by=REGISTRY)
+    trials.add(session, registry, trial_ids, now, added_by=EVERYTHING)
     session.commit()
 
 
-def count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Trial)) or 0
+def count(session: Session, registry: str) -> int:
+    return session.scalar(select(func.count()).select_from(Trial).where(trials.mine(registry))) or 0
 
 
-def sweep_due(session: Session, *, limit: int, due_before: datetime) -> dict[str, str]:
+def sweep_due(session: Session, registry: str, *, limit: int, due_before: datetime) -> dict[str, str]:
     """The longest-unswept records with a baseline, at most ``limit``: {trial id: id served under}."""
     if limit <= 0:
         return {}
     rows = session.execute(
-        select(Trial.nct_id, Trial.registry_id)
-        .where(col(Trial.snapshot_hash).is_not(None), or_(col(Trial.swept_at).is_(None), col(Trial.swept_at) <= due_before))
-        .order_by(col(Trial.swept_at).asc().nulls_first(), Trial.nct_id)
+        select(Trial.trial_id, Trial.served_id)
+        .where(trials.mine(registry), col(Trial.snapshot_hash).is_not(None),
+               or_(col(Trial.swept_at).is_(None), col(Trial.swept_at) <= due_before))
+        .order_by(col(Trial.swept_at).asc().nulls_first(), Trial.trial_id)
         .limit(limit)
     )
-    return {nct_id: registry_id or nct_id for nct_id, registry_id in rows}
+    return {trial_id: served_id or trial_id for trial_id, served_id in rows}

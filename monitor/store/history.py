@@ -1,45 +1,54 @@
-"""Queries for a trial's past: the context of its changes, its changelog, and the history backfill."""
+"""A trial's past as stored: its change events and backfilled versions, the feed's events, backfill state."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from monitor.core.events.context import PastEvent, PastVersion, TrialHistory, history_of
+from monitor.core.events.context import PastEvent, PastVersion
 from monitor.store.tables import Backfill, ChangeRecord, Trial, TrialVersion
 
-# A failed backfill is tried again after a day, then two days; after the third failure it is given up.
-BACKFILL_ATTEMPTS = 3
-BACKFILL_RETRY = timedelta(days=1)
-CONTEXT_KINDS = ("date", "status")
+CONTEXT_KINDS = ("date", "status")  # what a trial's past needs for its wording ("2nd slip")
 
 
-def history_contexts(session: Session, nct_ids: Sequence[str]) -> dict[str, TrialHistory]:
-    """Each trial's past as its change events need it (earlier slips, suspensions); two queries."""
-    if not nct_ids:
+def past(session: Session, registry: str, trial_ids: Sequence[str]) -> dict[str, tuple[list[PastEvent], list[PastVersion]]]:
+    """Each trial's earlier date and status events and its backfilled versions; two queries."""
+    if not trial_ids:
         return {}
-    ids = list(dict.fromkeys(nct_ids))
-    events: dict[str, list[PastEvent]] = {i: [] for i in ids}
+    ids = list(dict.fromkeys(trial_ids))
+    found: dict[str, tuple[list[PastEvent], list[PastVersion]]] = {i: ([], []) for i in ids}
     rows = session.exec(
-        select(ChangeRecord.nct_id, ChangeRecord.kind, ChangeRecord.field, ChangeRecord.old, ChangeRecord.new,
+        select(ChangeRecord.trial_id, ChangeRecord.kind, ChangeRecord.field, ChangeRecord.old, ChangeRecord.new,
                ChangeRecord.registry_date)
-        .where(col(ChangeRecord.nct_id).in_(ids), col(ChangeRecord.kind).in_(CONTEXT_KINDS))
+        .where(col(ChangeRecord.registry_key) == registry, col(ChangeRecord.trial_id).in_(ids),
+               col(ChangeRecord.kind).in_(CONTEXT_KINDS))
         .order_by(col(ChangeRecord.id))
     )
-    for nct_id, kind, field, old, new, registry_date in rows:
-        events[nct_id].append(PastEvent(kind, field, old, new, registry_date))
-    versions: dict[str, list[PastVersion]] = {i: [] for i in ids}
-    for row in session.exec(select(TrialVersion).where(col(TrialVersion.nct_id).in_(ids))):
-        versions[row.nct_id].append(PastVersion(row.version, row.posted, row.status))
-    return {i: history_of(events[i], versions[i]) for i in ids}
+    for trial_id, kind, field, old, new, registry_date in rows:
+        found[trial_id][0].append(PastEvent(kind, field, old, new, registry_date))
+    for row in session.exec(select(TrialVersion).where(col(TrialVersion.registry_key) == registry,
+                                                       col(TrialVersion.trial_id).in_(ids))):
+        found[row.trial_id][1].append(PastVersion(row.version, row.posted, row.status))
+    return found
 
 
-def trial_versions(session: Session, nct_id: str) -> list[TrialVersion]:
-    statement = select(TrialVersion).where(TrialVersion.nct_id == nct_id).order_by(col(TrialVersion.version))
+def events(session: Session, registry: str, trial_id: str) -> list[ChangeRecord]:
+    """A trial's recorded events, newest first (a check's events keep the order they were found in)."""
+    statement = (
+        select(ChangeRecord)
+        .where(col(ChangeRecord.registry_key) == registry, ChangeRecord.trial_id == trial_id)
+        .order_by(col(ChangeRecord.detected_at).desc(), col(ChangeRecord.id))
+    )
     return list(session.exec(statement).all())
+
+
+def versions(session: Session, registry: str, trial_id: str) -> list[PastVersion]:
+    statement = (select(TrialVersion).where(col(TrialVersion.registry_key) == registry, TrialVersion.trial_id == trial_id)
+                 .order_by(col(TrialVersion.version)))
+    return [PastVersion(row.version, row.posted, row.status) for row in session.exec(statement)]
 
 
 def recent_events(session: Session, since: datetime, limit: int, levels: Sequence[str]) -> list[ChangeRecord]:
@@ -53,62 +62,37 @@ def recent_events(session: Session, since: datetime, limit: int, levels: Sequenc
     return list(session.exec(statement).all())
 
 
-def titles(session: Session, nct_ids: Sequence[str]) -> dict[str, str]:
-    rows = session.exec(select(Trial.nct_id, Trial.title).where(col(Trial.nct_id).in_(list(set(nct_ids)))))
-    return {nct_id: title for nct_id, title in rows if title}
-
-
 # --- the backfill's bookkeeping ---------------------------------------------------------------
 
 
-def due_backfills(session: Session, nct_ids: Sequence[str], now: datetime, most: int) -> list[str]:
-    """Up to ``most`` watched trials with a baseline whose history is not yet backfilled (or is due a retry)."""
-    if most <= 0 or not nct_ids:
-        return []
-    wanted = set(nct_ids)
-    states = {b.nct_id: b for b in session.exec(select(Backfill))}
-    baselined = session.exec(select(Trial.nct_id).where(col(Trial.snapshot_hash).is_not(None)))
-    due = []
-    for nct_id in sorted(i for i in baselined if i in wanted):
-        state = states.get(nct_id)
-        if state is None or (state.state == "failed" and state.next_attempt_at is not None
-                             and _aware(state.next_attempt_at) <= now):
-            due.append(nct_id)
-            if len(due) >= most:
-                break
-    return due
+def backfills(session: Session, registry: str) -> dict[str, Backfill]:
+    """Where each trial's backfill stands (trials never backfilled have no row)."""
+    return {b.trial_id: b for b in session.exec(select(Backfill).where(col(Backfill.registry_key) == registry))}
 
 
-def save_versions(session: Session, nct_id: str, versions: Sequence[PastVersion],
+def baselined(session: Session, registry: str) -> list[str]:
+    """The registry's trials that have a baseline."""
+    return list(session.exec(select(Trial.trial_id).where(col(Trial.registry_key) == registry,
+                                                          col(Trial.snapshot_hash).is_not(None))))
+
+
+def save_versions(session: Session, registry: str, trial_id: str, found: Sequence[PastVersion],
                   modules: dict[int, list[str]], now: datetime) -> None:
     """Store a trial's backfilled versions (replacing any earlier backfill) and mark it done."""
-    session.execute(delete(TrialVersion).where(col(TrialVersion.nct_id) == nct_id))
-    for version in versions:
-        session.add(TrialVersion(nct_id=nct_id, version=version.version, posted=version.posted,
-                                 status=version.status, modules=modules.get(version.version)))
-    _mark(session, nct_id, "done", now, None, f"{len(versions)} versions")
+    session.execute(delete(TrialVersion).where(col(TrialVersion.registry_key) == registry,
+                                               col(TrialVersion.trial_id) == trial_id))
+    for version in found:
+        session.add(TrialVersion(registry_key=registry, trial_id=trial_id, version=version.version,
+                                 posted=version.posted, status=version.status, modules=modules.get(version.version)))
+    mark_backfill(session, registry, trial_id, "done", now, None, f"{len(found)} versions", attempts=None)
     session.commit()
 
 
-def backfill_failed(session: Session, nct_id: str, now: datetime, reason: str, *, for_good: bool) -> tuple[int, bool]:
-    """Record a failed backfill; returns (attempts so far, given up). ``for_good``: never retry (e.g. 404)."""
-    state = session.get(Backfill, nct_id)
-    attempts = (state.attempts if state else 0) + 1
-    given_up = for_good or attempts >= BACKFILL_ATTEMPTS
-    retry = None if given_up else now + BACKFILL_RETRY * 2 ** (attempts - 1)
-    _mark(session, nct_id, "unavailable" if given_up else "failed", now, retry, reason[:500], attempts)
-    session.commit()
-    return attempts, given_up
-
-
-def _mark(session: Session, nct_id: str, state: str, now: datetime, retry: datetime | None,
-          note: str | None, attempts: int | None = None) -> None:
-    row = session.get(Backfill, nct_id) or Backfill(nct_id=nct_id, state=state, last_attempt_at=now)
+def mark_backfill(session: Session, registry: str, trial_id: str, state: str, now: datetime, retry: datetime | None,
+                  note: str | None, *, attempts: int | None) -> None:
+    """Where a trial's backfill stands now (``attempts`` None: one more than before); no commit."""
+    row = session.get(Backfill, (registry, trial_id)) or Backfill(
+        registry_key=registry, trial_id=trial_id, state=state, last_attempt_at=now)
     row.state, row.last_attempt_at, row.next_attempt_at, row.note = state, now, retry, note
     row.attempts = attempts if attempts is not None else row.attempts + 1
     session.add(row)
-
-
-def _aware(moment: datetime) -> datetime:
-    """Stored times are UTC (SQLModel hands them back aware; be safe with naive ones too)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,4 +1,4 @@
-"""The outbox's queries: deliveries enqueued per target, digests gathered, attempts marked.
+"""The outbox's delivery side: digests gathered, deliveries due, attempts marked, what an alert carries.
 
 A delivery row is one (alert, target). An immediate target's row is ``pending`` until the target
 accepts it (``sent``), or ``dropped``. A digest target's row is ``held`` until its digest is due;
@@ -6,56 +6,22 @@ then one transaction creates the digest (an ``alert`` of kind ``digest``, with o
 delivery of its own) and marks every member ``digested`` with the digest's id — so a digest is
 made once, sent like any alert, and nothing it carries is lost or sent twice.
 
-Messages are rendered at delivery time from the stored events (``content_of``), so each target
-gets its own filtered share, in its own template.
+The messages themselves are rendered by the delivery (``monitor.delivery``) from what the alert
+carries (``events_of``, ``digest_members``), per target.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from monitor.core.choices import NOTICE_LEVEL, Choices
-from monitor.core.model import Level
-from monitor.core.target_render import AlertContent, EventItem, NoticeItem, TrialItem
-from monitor.store.tables import Alert, ChangeRecord, Delivery, SearchMatch, Trial
+from monitor.core.choices import TargetRef
+from monitor.store.tables import Alert, ChangeRecord, Delivery
 
-RETRY_BACKOFF_MAX = timedelta(hours=6)
-NOTICE_KINDS = {"notice": "outage"}  # an alert kind with no change events → the kind filters see
-
-
-@dataclass(frozen=True)
-class TargetRef:
-    """How the outbox names a target: a hash and a masked form, never the URL; and what it wants."""
-
-    key: str
-    masked: str
-    choices: Choices = field(default_factory=Choices)
-    digest: bool = False  # its deliveries wait for its digest
-
-
-def enqueue(
-    session: Session, alert_id: int, targets: Sequence[TargetRef], events: Iterable[tuple[str, Level | str]], now: datetime
-) -> int:
-    """One delivery per target that wants any of ``events`` ((kind, level) pairs); returns how many."""
-    pairs = list(events)
-    made = 0
-    for target in targets:
-        if any(target.choices.passes(kind, level) for kind, level in pairs):
-            session.add(Delivery(alert_id=alert_id, target_key=target.key, target_masked=target.masked,
-                                 next_attempt_at=now, state="held" if target.digest else "pending"))
-            made += 1
-    return made
-
-
-def notice_events() -> list[tuple[str, Level]]:
-    """What a notice about the monitor itself (outage, recovery) counts as for the filters."""
-    return [(NOTICE_KINDS["notice"], NOTICE_LEVEL)]
-
+RETRY_BACKOFF_MAX = timedelta(hours=6)  # a failed delivery is tried again after 30 s, 1 min, 2 min … at most this
 
 # --- digests ------------------------------------------------------------------------------------
 
@@ -94,8 +60,7 @@ def make_digest(session: Session, target: TargetRef, slot: datetime, now: dateti
         .where(Alert.kind == "digest", Delivery.target_key == target.key)
     ).first()
     start = previous or min(created for _, created in members)
-    digest = Alert(kind="digest", title=f"trial-monitor digest for {target.masked}"[:500], body="",
-                   created_at=now, period_start=start, period_end=slot)
+    digest = Alert(kind="digest", created_at=now, period_start=start, period_end=slot)
     session.add(digest)
     session.flush()
     assert digest.id is not None
@@ -123,56 +88,23 @@ def drop_held(session: Session, keep_keys: Iterable[str], now: datetime) -> int:
 # --- what a message is about --------------------------------------------------------------------
 
 
-def content_of(session: Session, alert: Alert, target_key: str) -> AlertContent | None:
-    """The events (or notice) an alert carries, as values for rendering; None for a plain notice.
-
-    A digest's content is every member alert's, grouped by trial in the order found.
-    """
-    if alert.kind == "digest":
-        members = list(session.exec(
-            select(Alert).join(Delivery, col(Delivery.alert_id) == col(Alert.id))
-            .where(Delivery.digest_id == alert.id, Delivery.target_key == target_key)
-            .order_by(col(Alert.created_at), col(Alert.id))
-        ).all())
-        trials, notices = _gather(session, members)
-        return AlertContent(trials=trials, notices=notices, digest=True,
-                            period_start=alert.period_start, period_end=alert.period_end)
-    if alert.kind == "notice" or alert.id is None:
-        return None
-    trials, _ = _gather(session, [alert])
-    return AlertContent(trials=trials)
+def digest_members(session: Session, digest: Alert, target_key: str) -> list[Alert]:
+    """The alerts a digest carries for its target, in the order they were made."""
+    return list(session.exec(
+        select(Alert).join(Delivery, col(Delivery.alert_id) == col(Alert.id))
+        .where(Delivery.digest_id == digest.id, Delivery.target_key == target_key)
+        .order_by(col(Alert.created_at), col(Alert.id))
+    ).all())
 
 
-def _gather(session: Session, alerts: Sequence[Alert]) -> tuple[tuple[TrialItem, ...], tuple[NoticeItem, ...]]:
-    ids = [a.id for a in alerts if a.id is not None and a.kind != "notice"]
-    records = list(session.exec(
-        select(ChangeRecord).where(col(ChangeRecord.alert_id).in_(ids)).order_by(col(ChangeRecord.alert_id), col(ChangeRecord.id))
-    ).all()) if ids else []
-    by_trial: dict[str, list[ChangeRecord]] = {}
-    for record in records:
-        by_trial.setdefault(record.nct_id, []).append(record)
-    known = {t.nct_id: t for t in session.exec(select(Trial).where(col(Trial.nct_id).in_(list(by_trial))))} if by_trial else {}
-    listed = _search_titles(session, [i for i in by_trial if i not in known])  # search matches nobody watches
-    trials = []
-    for nct_id, found in by_trial.items():
-        trial = known.get(nct_id)
-        events = tuple(EventItem(r.kind, r.level, r.text, r.old, r.new, r.detected_at) for r in found)
-        shown_id = (trial.registry_id if trial is not None and trial.registry_id else None) or nct_id
-        trials.append(TrialItem(
-            nct_id=shown_id, title=trial.title if trial else listed.get(nct_id),
-            status=trial.overall_status if trial else None,
-            updated=found[-1].registry_date or (trial.last_update_posted if trial else None), events=events,
-        ))
-    notices = tuple(NoticeItem(a.title, a.body, NOTICE_KINDS["notice"], a.created_at) for a in alerts if a.kind == "notice")
-    return tuple(trials), notices
-
-
-def _search_titles(session: Session, nct_ids: Sequence[str]) -> dict[str, str]:
-    """Titles of trials known only from a search listing (a new match that is not watched)."""
-    if not nct_ids:
-        return {}
-    rows = session.exec(select(SearchMatch.nct_id, SearchMatch.title).where(col(SearchMatch.nct_id).in_(nct_ids)))
-    return {nct_id: title for nct_id, title in rows if title}
+def events_of(session: Session, alert_ids: Sequence[int]) -> list[ChangeRecord]:
+    """The events these alerts carry, alert by alert, in the order they were found."""
+    if not alert_ids:
+        return []
+    return list(session.exec(
+        select(ChangeRecord).where(col(ChangeRecord.alert_id).in_(list(alert_ids)))
+        .order_by(col(ChangeRecord.alert_id), col(ChangeRecord.id))
+    ).all())
 
 
 # --- sending ------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
-"""The database tables (SQLModel): trials, content-addressed snapshots, events, the outbox, cycles.
+"""The database tables (SQLModel): trials, content-addressed snapshots, events, the outbox, checks.
 
-Secrets never reach these tables: a notification target is stored as a hash (``target_key``)
-and a privacy-masked form, never its URL.
+A trial is named by *(registry, trial id)*: the ``registry`` column (``registry_key`` here: the
+name ``registry`` is the ORM's own) holds the registry's key (``ctgov``),
+``trial_id`` its id there as the watchlist names it (any length: ``NCT06764329``,
+``2023-503684-42-00``, ``ISRCTN12345678``). Secrets never reach these tables: a notification
+target is stored as a hash (``target_key``) and a privacy-masked form, never its URL.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -19,8 +22,9 @@ JsonColumn = JSON().with_variant(JSONB(), "postgresql")
 class Trial(SQLModel, table=True):
     """A tracked trial and what we last knew of it (denormalised for ``list``)."""
 
-    nct_id: str = Field(primary_key=True, max_length=16)  # as the watchlist names it
-    registry_id: str | None = Field(default=None, index=True, max_length=16)  # as the registry serves it now
+    registry_key: str = Field(sa_column=Column("registry", String(16), primary_key=True))
+    trial_id: str = Field(primary_key=True, sa_type=String)  # as the watchlist names it
+    served_id: str | None = Field(default=None, index=True, sa_type=String)  # as the registry serves it now
     snapshot_hash: str | None = Field(default=None, foreign_key="snapshot.hash")
     title: str | None = None
     overall_status: str | None = None
@@ -32,7 +36,7 @@ class Trial(SQLModel, table=True):
     swept_at: datetime | None = None  # the whole record last fetched (baseline, sweep or change)
     missing_since: datetime | None = None  # the registry answered without it
     last_error: str | None = Field(default=None, sa_column=Column(Text))
-    # expectations (core/expectations.py): the record's few facts they need, so a cycle evaluates them without
+    # expectations (core/expectations): the record's few facts they need, so a check evaluates them without
     # reading snapshots; when they were first evaluated (None: the next evaluation is silent, a baseline)
     expectation_facts: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn, nullable=True))
     expectations_since: datetime | None = None
@@ -44,20 +48,32 @@ class Trial(SQLModel, table=True):
 class Snapshot(SQLModel, table=True):
     """One distinct content of a trial's view, addressed by its hash (A → B → A stores two)."""
 
+    __table_args__ = (Index("ix_snapshot_trial", "registry", "trial_id", "first_seen_at"),)
+
     hash: str = Field(primary_key=True, max_length=64)
-    nct_id: str = Field(index=True, max_length=16)
+    registry_key: str = Field(sa_column=Column("registry", String(16), nullable=False))
+    trial_id: str = Field(sa_type=String)
     view: dict[str, Any] = Field(sa_column=Column(JsonColumn, nullable=False))
     first_seen_at: datetime
 
 
 class Alert(SQLModel, table=True):
-    """One message: a trial's changes in one cycle, or a notice (trial not found …)."""
+    """One message owed: a trial's changes in one check, a notice (outage …), or a digest.
+
+    Nothing here is the message itself: it is rendered at delivery, per target, from the events
+    that point at this alert (or, for a notice, from ``details``). ``title``/``body`` hold the text
+    of notices stored before messages were rendered at delivery.
+    """
+
+    __table_args__ = (Index("ix_alert_trial", "registry", "trial_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    nct_id: str | None = Field(default=None, index=True, max_length=16)
+    registry_key: str | None = Field(default=None, sa_column=Column("registry", String(16), nullable=True))
+    trial_id: str | None = Field(default=None, sa_type=String)
     kind: str = Field(max_length=32)  # change | not_found | notice | digest
-    title: str = Field(sa_column=Column(Text, nullable=False))
-    body: str = Field(sa_column=Column(Text, nullable=False))
+    details: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # a notice's values
+    title: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime
     cycle_id: int | None = Field(default=None, foreign_key="cycle.id")
     # a digest: the events it carries were found after period_start, up to period_end (its slot)
@@ -69,9 +85,14 @@ class ChangeRecord(SQLModel, table=True):
     """One typed change event, kept for ``history`` (and linked to the alert that carried it)."""
 
     __tablename__ = "change_event"
+    __table_args__ = (
+        Index("ix_change_event_trial", "registry", "trial_id", "detected_at"),
+        Index("ix_change_event_trial_kind", "registry", "trial_id", "kind"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    nct_id: str = Field(index=True, max_length=16)
+    registry_key: str = Field(sa_column=Column("registry", String(16), nullable=False))
+    trial_id: str = Field(sa_type=String)
     alert_id: int | None = Field(default=None, foreign_key="alert.id", index=True)
     kind: str = Field(max_length=32)
     level: str = Field(max_length=8)
@@ -109,7 +130,7 @@ class Cycle(SQLModel, table=True):
     finished_at: datetime | None = None
     data_timestamp: str | None = None
     requests: int = 0
-    outcome: str = Field(default="running", max_length=16)  # running | quiet | checked | failed
+    outcome: str = Field(default="running", max_length=16)  # running | quiet | checked | failed | crashed
     note: str | None = Field(default=None, sa_column=Column(Text))
 
 
@@ -120,7 +141,7 @@ class SearchWatch(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=16)
     name: str = Field(sa_column=Column(Text, nullable=False))
-    criteria: str = Field(sa_column=Column(Text, nullable=False))  # the registry query, for `list`
+    criteria: str = Field(sa_column=Column(Text, nullable=False))  # the criteria, in words, for people
     baseline_at: datetime | None = None  # its first complete listing
     last_run_at: datetime | None = None
     matching: int = 0
@@ -132,7 +153,8 @@ class SearchMatch(SQLModel, table=True):
     __tablename__ = "search_match"
 
     search_key: str = Field(primary_key=True, max_length=16)
-    nct_id: str = Field(primary_key=True, max_length=16)
+    registry_key: str = Field(sa_column=Column("registry", String(16), primary_key=True))
+    trial_id: str = Field(primary_key=True, sa_type=String)
     title: str | None = Field(default=None, sa_column=Column(Text))
     status: str | None = Field(default=None, max_length=32)
     first_seen_at: datetime
@@ -143,10 +165,14 @@ class TrialVersion(SQLModel, table=True):
     """One version of a trial's record in the registry's own history (backfilled, opt-in)."""
 
     __tablename__ = "trial_version"
-    __table_args__ = (UniqueConstraint("nct_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("registry", "trial_id", "version", name="uq_trial_version_trial"),
+        Index("ix_trial_version_trial", "registry", "trial_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    nct_id: str = Field(index=True, max_length=16)
+    registry_key: str = Field(sa_column=Column("registry", String(16), nullable=False))
+    trial_id: str = Field(sa_type=String)
     version: int  # 0: the first posting
     posted: str = Field(max_length=10)  # YYYY-MM-DD
     status: str | None = Field(default=None, max_length=32)  # the overall status in that version
@@ -156,7 +182,8 @@ class TrialVersion(SQLModel, table=True):
 class Backfill(SQLModel, table=True):
     """Where a trial's history backfill stands: done, failed (retried later) or given up."""
 
-    nct_id: str = Field(primary_key=True, max_length=16)
+    registry_key: str = Field(sa_column=Column("registry", String(16), primary_key=True))
+    trial_id: str = Field(primary_key=True, sa_type=String)
     state: str = Field(max_length=16)  # done | failed | unavailable
     attempts: int = 0
     last_attempt_at: datetime
@@ -169,7 +196,8 @@ class ExpectationState(SQLModel, table=True):
 
     __tablename__ = "expectation"
 
-    nct_id: str = Field(primary_key=True, max_length=16)
+    registry_key: str = Field(sa_column=Column("registry", String(16), primary_key=True))
+    trial_id: str = Field(primary_key=True, sa_type=String)
     name: str = Field(primary_key=True, max_length=48)
     text: str = Field(sa_column=Column(Text, nullable=False))  # the sentence when it turned true
     since: datetime

@@ -15,7 +15,7 @@ naming the file and line, never showing a secret); ``add_trials``/``remove_trial
 trials list in place, keeping the user's comments and layout byte for byte.
 """
 
-from ._base import WatchlistError, normalise_nct_id, parse_interval, parse_pause
+from ._base import WatchlistError, normalise_trial_id, parse_interval, parse_pause
 from ._edit import add_trials, remove_trials
 from ._load import KNOWN_KEYS, TrialEntry, Watchlist, load_watchlist
 from ._searches import Search
@@ -31,7 +31,7 @@ __all__ = [
     "add_trials",
     "load_watchlist",
     "mask_url",
-    "normalise_nct_id",
+    "normalise_trial_id",
     "parse_interval",
     "parse_pause",
     "remove_trials",

@@ -1,4 +1,4 @@
-"""Shared pieces: the error type, durations, NCT ids and YAML reading with line numbers."""
+"""Shared pieces: the error type, durations, trial ids and YAML reading with line numbers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from monitor.registry.catalogue import DEFAULT, about
 
 
 class WatchlistError(Exception):
@@ -22,17 +24,12 @@ class WatchlistError(Exception):
         super().__init__(f"{where}: {self.message}")
 
 
-# ---------------------------------------------------------------- NCT ids
-
-_NCT_RE = re.compile(r"NCT[0-9]{8}")
+# ---------------------------------------------------------------- trial ids
 
 
-def normalise_nct_id(text: str) -> str:
-    """``" nct06764329 "`` -> ``"NCT06764329"``; ValueError unless it is NCT followed by 8 digits."""
-    shown = text.strip() if isinstance(text, str) else str(text)
-    if not isinstance(text, str) or not _NCT_RE.fullmatch(shown.upper()):
-        raise ValueError(f"{shown} is not a valid NCT id (NCT followed by 8 digits)")
-    return shown.upper()
+def normalise_trial_id(text: str, registry: str = DEFAULT) -> str:
+    """``" nct06764329 "`` -> ``"NCT06764329"``; ValueError (one line) unless it is an id of ``registry``."""
+    return about(registry).normalise(text)
 
 
 # ---------------------------------------------------------------- durations

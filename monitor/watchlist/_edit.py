@@ -21,7 +21,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ._base import WatchlistError, kind, load_yaml, normalise_nct_id, read_text, rt_yaml
+from ._base import WatchlistError, kind, load_yaml, normalise_trial_id, read_text, rt_yaml
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _KEY_RE = re.compile(  # a "trials:" line holding no items: "trials:", "trials: []", "trials: ~  # note"
@@ -33,16 +33,16 @@ _KEY_RE = re.compile(  # a "trials:" line holding no items: "trials:", "trials: 
 
 def add_trials(path: Path, ids: Sequence[str]) -> list[tuple[str, bool]]:
     """Append the ids not yet watched; returns ``(id, added?)`` in the order given."""
-    wanted = [normalise_nct_id(i) for i in ids]  # ValueError before the file is touched
+    wanted = [normalise_trial_id(i) for i in ids]  # ValueError before the file is touched
 
     def change(items: list[Any]) -> tuple[list[Any], list[tuple[str, bool]]]:
         present = {_entry_id(e) for e in items}
         result, new = [], list(items)
-        for nct_id in wanted:
-            result.append((nct_id, nct_id not in present))
-            if nct_id not in present:
-                present.add(nct_id)
-                new.append(nct_id)
+        for trial_id in wanted:
+            result.append((trial_id, trial_id not in present))
+            if trial_id not in present:
+                present.add(trial_id)
+                new.append(trial_id)
         return new, result
 
     return _edit(Path(path), change)
@@ -50,14 +50,14 @@ def add_trials(path: Path, ids: Sequence[str]) -> list[tuple[str, bool]]:
 
 def remove_trials(path: Path, ids: Sequence[str]) -> list[tuple[str, bool]]:
     """Remove the given ids (every entry for each); returns ``(id, removed?)`` in the order given."""
-    wanted = [normalise_nct_id(i) for i in ids]
+    wanted = [normalise_trial_id(i) for i in ids]
 
     def change(items: list[Any]) -> tuple[list[Any], list[tuple[str, bool]]]:
         present = {_entry_id(e) for e in items}
         result, gone = [], set()
-        for nct_id in wanted:
-            result.append((nct_id, nct_id in present and nct_id not in gone))
-            gone.add(nct_id)
+        for trial_id in wanted:
+            result.append((trial_id, trial_id in present and trial_id not in gone))
+            gone.add(trial_id)
         return [e for e in items if _entry_id(e) not in gone], result
 
     return _edit(Path(path), change)
@@ -173,7 +173,7 @@ def _text_add(lines: list[str], text: str, data: CommentedMap, added: list[str])
         return False
     if 0 < at == len(lines) and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += nl
-    lines[at:at] = [f"{indent}-{' ' * gap}{nct_id}{nl}" for nct_id in added]
+    lines[at:at] = [f"{indent}-{' ' * gap}{trial_id}{nl}" for trial_id in added]
     return True
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from monitor.core.expectations import ExpectationOptions
 from monitor.core.model import COMPARE_GROUPS
+from monitor.registry.catalogue import DEFAULT, about
 
 from ._base import (
     WatchlistError,
@@ -17,7 +18,7 @@ from ._base import (
     key_line,
     kind,
     load_yaml,
-    normalise_nct_id,
+    normalise_trial_id,
     parse_interval,
     parse_pause,
     read_text,
@@ -43,8 +44,9 @@ DEFAULT_KEEP_DAYS = 0  # 0: no age limit
 
 @dataclass(frozen=True)
 class TrialEntry:
-    nct_id: str
+    trial_id: str
     label: str | None = None
+    registry: str = DEFAULT  # the registry whose id this is (ClinicalTrials.gov for every entry today)
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,8 @@ class Watchlist:
     expectations: ExpectationOptions = ExpectationOptions()  # alerts that need no record update
 
     @property
-    def nct_ids(self) -> tuple[str, ...]:
-        return tuple(t.nct_id for t in self.trials)
+    def trial_ids(self) -> tuple[str, ...]:
+        return tuple(t.trial_id for t in self.trials)
 
 
 def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlist:
@@ -184,10 +186,11 @@ def _trials(data: Any, fail: Any) -> tuple[TrialEntry, ...]:
         if not isinstance(raw, str):
             raise fail(f"trial entries must be NCT ids, not {kind(raw)}", line)
         try:
-            nct_id = normalise_nct_id(raw)
+            trial_id = normalise_trial_id(raw)
         except ValueError:
-            raise fail(f"'{raw.strip()}' is not a valid NCT id (NCT followed by 8 digits)", line) from None
-        entries.setdefault(nct_id, TrialEntry(nct_id, label))  # duplicates: the first one wins
+            facts = about(DEFAULT)
+            raise fail(f"'{raw.strip()}' is not a valid {facts.id_name} ({facts.id_form})", line) from None
+        entries.setdefault(trial_id, TrialEntry(trial_id, label))  # duplicates: the first one wins
     return tuple(entries.values())
 
 

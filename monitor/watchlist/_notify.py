@@ -24,7 +24,7 @@ from typing import Any
 
 from monitor.core.choices import Choices, kinds_from, level_from
 from monitor.core.schedule import parse_digest, zone
-from monitor.core.target_render import TemplateProblem, TemplateSource, compile_template
+from monitor.delivery.render import TemplateProblem, TemplateSource, compile_template
 
 from ._base import item_line, key_line, kind, value_line
 from ._targets import Target, TargetProblem, make_target

@@ -11,37 +11,30 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.core.status import STATUSES
+from monitor.registry.catalogue import search_key
+
 from ._base import item_line, key_line, kind, value_line
 
-# watchlist word -> the registry's query parameter
-CRITERIA: dict[str, str] = {
-    "condition": "query.cond",
-    "intervention": "query.intr",
-    "term": "query.term",
-    "sponsor": "query.spons",
-    "status": "filter.overallStatus",
-}
+CRITERIA = ("condition", "intervention", "term", "sponsor", "status")
+CRITERIA_ORDER = ("status", "condition", "intervention", "sponsor", "term")  # a search's name lists them so
 OTHER_KEYS = ("name", "add")
-STATUSES = (
-    "RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "ACTIVE_NOT_RECRUITING", "SUSPENDED",
-    "TERMINATED", "COMPLETED", "WITHDRAWN", "UNKNOWN", "AVAILABLE", "NO_LONGER_AVAILABLE",
-    "TEMPORARILY_NOT_AVAILABLE", "APPROVED_FOR_MARKETING", "WITHHELD",
-)
-
-
 @dataclass(frozen=True)
 class Search:
     """One search watch. ``key`` names it in the database: the same criteria keep the same key."""
 
     key: str
     name: str
-    params: tuple[tuple[str, str], ...]  # the registry query, e.g. (("query.cond", "alopecia"),)
+    criteria: tuple[tuple[str, str], ...]  # e.g. (("condition", "alopecia"), ("status", "RECRUITING"))
     add: bool = False
+
+    def words(self) -> str:
+        """The criteria in words (``condition "alopecia" + status "recruiting"``)."""
+        return describe(self.criteria)
 
 
 def parse_searches(data: Any, fail: Any) -> tuple[Search, ...]:
@@ -62,14 +55,14 @@ def _one(entry: Any, line: int | None, fail: Any) -> Search:
     known = ", ".join((*CRITERIA, *OTHER_KEYS))
     if not isinstance(entry, Mapping):
         raise fail(f"a search must be a mapping of criteria ({known}), not {kind(entry)}", line)
-    params: list[tuple[str, str]] = []
+    criteria: list[tuple[str, str]] = []
     for key in entry:
         where = key_line(entry, key) or line
         if key not in CRITERIA and key not in OTHER_KEYS:
             raise fail(f"unknown key '{key}' in a search (known: {known})", where)
         if key in CRITERIA:
-            params.append((CRITERIA[key], _criterion(key, entry[key], value_line(entry, key) or where, fail)))
-    if not params:
+            criteria.append((key, _criterion(key, entry[key], value_line(entry, key) or where, fail)))
+    if not criteria:
         raise fail(f"a search needs at least one of: {', '.join(CRITERIA)}", line)
     add = entry.get("add", False)
     if not isinstance(add, bool):
@@ -77,10 +70,9 @@ def _one(entry: Any, line: int | None, fail: Any) -> Search:
     name = entry.get("name")
     if name is not None and (not isinstance(name, (str, int, float)) or not str(name).strip()):
         raise fail("a search's name must be non-empty text", value_line(entry, "name") or line)
-    params.sort()
-    key = hashlib.sha256("&".join(f"{k}={v}" for k, v in params).encode()).hexdigest()[:16]
-    shown = str(name).strip() if name is not None else describe(params)
-    return Search(key=key, name=shown, params=tuple(params), add=add)
+    criteria.sort(key=lambda pair: CRITERIA_ORDER.index(pair[0]))  # the order the key and name are made in
+    shown = str(name).strip() if name is not None else describe(criteria)
+    return Search(key=search_key(criteria), name=shown, criteria=tuple(criteria), add=add)
 
 
 def _criterion(key: str, raw: Any, line: int | None, fail: Any) -> str:
@@ -104,11 +96,10 @@ def _criterion(key: str, raw: Any, line: int | None, fail: Any) -> str:
     return " ".join(str(raw).split())
 
 
-def describe(params: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> str:
+def describe(criteria: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> str:
     """``condition "androgenetic alopecia" + intervention "stem cells"``: a search named by its criteria."""
-    words = {v: k for k, v in CRITERIA.items()}
     parts = []
-    for param, value in params:
-        shown = value.replace("|", " or ").replace("_", " ").lower() if param == "filter.overallStatus" else value
-        parts.append(f'{words.get(param, param)} "{shown}"')
+    for name, value in criteria:
+        shown = value.replace("|", " or ").replace("_", " ").lower() if name == "status" else value
+        parts.append(f'{name} "{shown}"')
     return " + ".join(parts)

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from monitor.core.choices import Choices
 from monitor.core.schedule import DigestSpec
-from monitor.core.target_render import TemplateSource
+from monitor.delivery.render import TemplateSource
 
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BAD_VAR_RE = re.compile(r"\$\{(?![A-Za-z_][A-Za-z0-9_]*\})[^}\s]{0,20}")

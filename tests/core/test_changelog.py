@@ -11,11 +11,13 @@ import orjson
 import pytest
 
 from monitor.core.changelog import Entry, entry_id, newest_first, plain, render, version_entries
-from monitor.core.events.context import read_versions
+from monitor.registry.ctgov.history import read_versions
 from monitor.core.model import ChangeEvent
-from tests.core.records import FIXTURES, changes, status_module
+from tests.support.records import FIXTURES, changes, status_module
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+LINK = "https://clinicaltrials.gov/study/NCT06171568"
+NOW = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
 
 
 def _at(day: str, hour: int = 10) -> datetime:
@@ -23,7 +25,7 @@ def _at(day: str, hour: int = 10) -> datetime:
 
 
 def _entries(nct_id: str, events: list[ChangeEvent], day: str, first_ref: int) -> list[Entry]:
-    return [Entry(nct_id, e.kind, e.level.value, _at(day), e.text, e.old, e.new, str(first_ref + n))
+    return [Entry(nct_id, e.kind, e.level.value, _at(day), e.text, e.old, e.new, str(first_ref + n), link=LINK)
             for n, e in enumerate(events)]
 
 
@@ -40,7 +42,8 @@ def _slip(record: dict[str, Any]) -> None:
 def entries() -> list[Entry]:
     older = _entries("NCT06171568", changes("NCT06171568", _slip), "2026-11-21", 1)
     newer = _entries("NCT06171568", changes("NCT06171568", _terminate), "2026-11-22", 2)
-    baseline = Entry("NCT06171568", "baseline", "info", _at("2026-11-20"), "First checked (baseline recorded)", ref="b")
+    baseline = Entry("NCT06171568", "baseline", "info", _at("2026-11-20"), "First checked (baseline recorded)", ref="b",
+                     link=LINK)
     return newest_first([baseline, *older, *newer])
 
 
@@ -50,7 +53,7 @@ def test_newest_first_keeps_a_days_order(entries: list[Entry]) -> None:
 
 
 def test_text(entries: list[Entry]) -> None:
-    assert render(entries, "text") == (
+    assert render(entries, "text", now=NOW) == (
         "2026-11-22  Overall status: Not yet recruiting → Terminated\n"
         "2026-11-22  Why stopped: “Sponsor_decision <b>funding</b>”\n"
         "2026-11-21  Primary completion slipped 35 months: 2025-02-01 → 2028-01-15 (estimated), 1st slip\n"
@@ -59,7 +62,7 @@ def test_text(entries: list[Entry]) -> None:
 
 
 def test_markdown_keeps_record_text_escaped(entries: list[Entry]) -> None:
-    text = render(entries, "markdown", title="Lariboisière Cognitive Assessment")
+    text = render(entries, "markdown", title="Lariboisière Cognitive Assessment", now=NOW)
     assert text.startswith("## NCT06171568 · Lariboisière Cognitive Assessment\n\n<https://clinicaltrials.gov/study/NCT06171568>\n")
     assert "- **2026-11-22** · **high** · Overall status: Not yet recruiting → Terminated" in text
     assert "- **2026-11-22** · medium · Why stopped: “Sponsor\\_decision \\<b\\>funding\\</b\\>”" in text
@@ -67,7 +70,7 @@ def test_markdown_keeps_record_text_escaped(entries: list[Entry]) -> None:
 
 
 def test_json_lists_kind_level_date_text_old_new(entries: list[Entry]) -> None:
-    events = json.loads(render(entries, "json"))
+    events = json.loads(render(entries, "json", now=NOW))
     assert events[0] == {
         "nct_id": "NCT06171568", "kind": "status", "level": "high", "date": "2026-11-22",
         "text": "Overall status: Not yet recruiting → Terminated", "old": "NOT_YET_RECRUITING", "new": "TERMINATED",
@@ -75,11 +78,11 @@ def test_json_lists_kind_level_date_text_old_new(entries: list[Entry]) -> None:
     }
     assert events[1]["text"] == "Why stopped: “Sponsor_decision <b>funding</b>”"  # plain, not escaped
     assert events[2]["old"] == {"date": "2025-02-01", "type": "ESTIMATED"}
-    assert render([], "json") == "[]\n"
+    assert render([], "json", now=NOW) == "[]\n"
 
 
 def test_atom_is_well_formed_with_the_required_elements(entries: list[Entry]) -> None:
-    feed = ET.fromstring(render(entries, "atom", title="My trials"))
+    feed = ET.fromstring(render(entries, "atom", title="My trials", now=NOW))
     assert feed.tag == f"{ATOM}feed"
     assert feed.findtext(f"{ATOM}title") == "My trials"
     assert feed.findtext(f"{ATOM}id").startswith("urn:uuid:")
@@ -107,11 +110,12 @@ def test_entry_ids_are_stable_and_distinct() -> None:
     assert entry_id(one) == entry_id(Entry("NCT06171568", "status", "high", _at("2026-11-23"), "y", ref="7"))
     assert entry_id(one) != entry_id(Entry("NCT06171568", "status", "high", _at("2026-11-22"), "x", ref="8"))
     assert entry_id(one) != entry_id(Entry("NCT00973089", "status", "high", _at("2026-11-22"), "x", ref="7"))
+    assert entry_id(one) == "urn:uuid:16e04ebc-e829-547a-8793-02cd48fb75ac"  # as the first release made it
 
 
 def test_unknown_format() -> None:
     with pytest.raises(ValueError, match="unknown format 'rss'"):
-        render([], "rss")
+        render([], "rss", now=NOW)
 
 
 def test_plain_undoes_only_markdown_escapes() -> None:
@@ -120,7 +124,7 @@ def test_plain_undoes_only_markdown_escapes() -> None:
 
 def test_the_registry_history_as_entries() -> None:
     answer = orjson.loads((FIXTURES / "int-history" / "NCT03690141.history-true.json").read_bytes())
-    found = version_entries("NCT03690141", read_versions(answer))
+    found = version_entries("NCT03690141", read_versions(answer), registry="ClinicalTrials.gov")
     assert [(f"{e.when:%Y-%m-%d}", e.kind, e.level, e.text) for e in newest_first(found)] == [
         ("2020-04-27", "status", "high", "Overall status: Active, not recruiting → Completed (registry history, version 9)"),
         ("2019-07-16", "status", "medium", "Overall status: Recruiting → Active, not recruiting (registry history, version 7)"),

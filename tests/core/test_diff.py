@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -10,8 +9,8 @@ import pytest
 from monitor.core.diff import compare
 from monitor.core.events import shift_words
 from monitor.core.model import ChangeEvent, Level
-from monitor.core.record import fingerprint, view_of
-from tests.core.records import changes, module, status_module, study, swap_three_sites
+from monitor.registry.ctgov.record import view_of
+from tests.support.records import changes, module, status_module, study, swap_three_sites
 
 
 def _summary(events: list[ChangeEvent]) -> list[tuple[str, Level]]:
@@ -109,17 +108,14 @@ def test_submission_tracking_release_then_reset_then_cancel() -> None:
 # ── dates and enrollment ────────────────────────────────────────────────────────────────
 
 
-def test_primary_completion_slip_on_the_big_record_is_fast() -> None:
+def test_primary_completion_slip_on_the_big_record() -> None:  # its speed: bench/diff_cost.py
     old = study("NCT02513394")
     _set_date("primaryCompletionDateStruct", "2026-12", "ESTIMATED")(old)
     new = study("NCT02513394")
     _set_date("primaryCompletionDateStruct", "2028-06-30", "ESTIMATED")(new)
     old_view, new_view = view_of(old), view_of(new)
 
-    started = time.perf_counter()
     events = compare(old_view, new_view)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0
     assert _summary(events) == [("date", Level.MEDIUM)]
     assert events[0].field == "primary_completion"
     assert events[0].text == "Primary completion slipped 18 months: 2026-12 → 2028-06-30 (estimated), 1st slip"
@@ -243,20 +239,10 @@ def test_record_text_in_events_is_markdown_safe() -> None:
     assert events[1].new == "<script>alert(1)</script> [win](http://evil.example) *now*"  # values stay plain
 
 
-def test_timings_on_the_big_record(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_site_and_a_date_on_the_big_record() -> None:  # the time it takes: bench/diff_cost.py
     old_record = study("NCT02513394")
     new_record = study("NCT02513394")
     new_record["protocolSection"]["contactsLocationsModule"]["locations"].pop(7)
     _set_date("primaryCompletionDateStruct", "2022-05", "ESTIMATED")(new_record)
-    started = time.perf_counter()
-    old_view, new_view = view_of(old_record), view_of(new_record)
-    viewed = time.perf_counter()
-    fingerprint(new_view)
-    fingerprinted = time.perf_counter()
-    events = compare(old_view, new_view)
-    compared = time.perf_counter()
+    events = compare(view_of(old_record), view_of(new_record))
     assert [e.kind for e in events] == ["date", "sites"]
-    assert compared - fingerprinted < 1.0
-    with capsys.disabled():
-        print(f"\nNCT02513394: view_of×2 {1000 * (viewed - started):.1f} ms, fingerprint {1000 * (fingerprinted - viewed):.2f} ms, "
-              f"compare (date + site) {1000 * (compared - fingerprinted):.1f} ms")

@@ -6,7 +6,7 @@ from typing import Any
 
 from monitor.core.events import criteria_edits
 from monitor.core.model import ChangeEvent, Level
-from tests.core.records import changes, module, study, swap_three_sites
+from tests.support.records import changes, module, study, swap_three_sites
 
 
 def _summary(events: list[ChangeEvent]) -> list[tuple[str, Level]]:

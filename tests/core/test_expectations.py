@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from monitor.core.decide import decide, join_events, read_record
+from monitor.core.decide import decide, join_events
 from monitor.core.expectations import (
     NAMES,
     PRIMARY_COMPLETION_SOON,
@@ -27,8 +27,9 @@ from monitor.core.expectations import (
     transitions,
 )
 from monitor.core.model import COMPARE_GROUPS, Level, Outcome
-from monitor.core.record import view_of
-from tests.core.records import all_studies, module, status_module, study
+from monitor.registry.ctgov.record import read_study, view_of
+from tests.support.messages import chat_message
+from tests.support.records import all_studies, module, status_module, study
 
 DEFAULTS = ExpectationOptions()
 MILESTONES = ExpectationOptions(milestone_days=30)
@@ -267,17 +268,18 @@ def test_join_events_puts_expectation_events_into_the_trials_one_message() -> No
     old = study("NCT06171568")
     new = study("NCT06171568")
     module(new, "designModule")["enrollmentInfo"] = {"count": 999, "type": "ESTIMATED"}
-    before = read_record(old)
-    decision = decide("NCT06171568", read_record(new), previous_fingerprint=before.fingerprint,
+    before = read_study(old)
+    decision = decide("NCT06171568", read_study(new), previous_fingerprint=before.fingerprint,
                       previous_view=before.view, compare_groups=COMPARE_GROUPS)
     found = facts(new)
     events = transitions(set(), expected(found, on("2026-03-04"), DEFAULTS), found, on("2026-03-04"), DEFAULTS)
     joined = join_events(decision, events)
     assert joined.outcome is Outcome.CHANGED and len(joined.events) == len(decision.events) + 3
-    assert joined.message is not None
-    assert decision.events and all(event.text in joined.message.body for event in decision.events)
-    assert "Results overdue: primary completion was 2025-02-01 (estimated)" in joined.message.body
-    assert joined.message.title.endswith("(+3 more)")
+    message = chat_message(decision.view or {}, joined.events)
+    assert message is not None and joined.alerts
+    assert decision.events and all(event.text in message.body for event in decision.events)
+    assert "Results overdue: primary completion was 2025-02-01 (estimated)" in message.body
+    assert message.title.endswith("(+3 more)")
     assert join_events(decision, []) is decision
 
 

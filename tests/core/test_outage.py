@@ -1,4 +1,6 @@
-from monitor.core.outage import outage_notice
+"""Outage notices as values: told once after N failed checks in a row, and once when over."""
+
+from monitor.core.outage import Notice, outage_notice
 
 
 def test_told_once_after_n_failures_and_once_on_recovery() -> None:
@@ -7,9 +9,11 @@ def test_told_once_after_n_failures_and_once_on_recovery() -> None:
     for failed in [True, True, True, True, False, False, True]:
         notices.append(outage_notice(failed_before, failed, outage_after=3, error="HTTP 503"))
         failed_before = failed_before + 1 if failed else 0
-    kinds = [None if n is None else ("outage" if "unavailable" in n.title else "back") for n in notices]
+    kinds = [None if n is None else ("back" if n.recovered else "outage") for n in notices]
     assert kinds == [None, None, "outage", None, "back", None, None]
-    assert "HTTP 503" in notices[2].body and "3 checks in a row" in notices[2].body
+    assert notices[2] == Notice(recovered=False, failed=3, error="HTTP 503")
+    assert notices[4] == Notice(recovered=True, failed=4)
+    assert notices[2].details() == {"recovered": False, "failed": 3, "since": "", "error": "HTTP 503"}
 
 
 def test_a_short_blip_below_the_threshold_says_nothing() -> None:

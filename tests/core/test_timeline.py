@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from monitor.core.decide import decide, read_record
+from monitor.core.decide import decide
 from monitor.core.diff import compare
 from monitor.core.events.context import (
     PastEvent,
@@ -16,13 +16,14 @@ from monitor.core.events.context import (
     history_of,
     is_slip,
     ordinal,
-    read_versions,
     shift,
 )
 from monitor.core.events.timeline import timing_words
 from monitor.core.model import COMPARE_GROUPS, Level, Outcome
-from monitor.core.record import view_of
-from tests.core.records import FIXTURES, changes, module, status_module, study
+from monitor.registry.ctgov.history import read_versions
+from monitor.registry.ctgov.record import read_study, view_of
+from tests.support.messages import chat_message
+from tests.support.records import FIXTURES, changes, module, status_module, study
 
 
 def _set_date(field: str, date: str, kind: str) -> Any:
@@ -227,8 +228,9 @@ def test_decide_passes_the_history_into_the_alert() -> None:
     old, new = study("NCT06171568"), study("NCT06171568")
     _set_date("primaryCompletionDateStruct", "2027-07-15", "ESTIMATED")(old)
     _set_date("primaryCompletionDateStruct", "2028-01-15", "ESTIMATED")(new)
-    before, after = read_record(old), read_record(orjson.loads(orjson.dumps(new)))
+    before, after = read_study(old), read_study(orjson.loads(orjson.dumps(new)))
     decision = decide("NCT06171568", after, previous_fingerprint=before.fingerprint, previous_view=before.view,
                       compare_groups=COMPARE_GROUPS, history=TrialHistory(slips={"primary_completion": 2}))
-    assert decision.outcome is Outcome.CHANGED and decision.message is not None
-    assert "Primary completion slipped 6 months: 2027-07-15 → 2028-01-15 (estimated), 3rd slip" in decision.message.body
+    message = chat_message(decision.view or {}, decision.events)
+    assert decision.outcome is Outcome.CHANGED and message is not None
+    assert "Primary completion slipped 6 months: 2027-07-15 → 2028-01-15 (estimated), 3rd slip" in message.body

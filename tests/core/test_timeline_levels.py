@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from monitor.core.model import Level
-from tests.core.records import changes, module, status_module, swap_three_sites
+from tests.support.records import changes, module, status_module, swap_three_sites
 
 
 def _status(code: str) -> Any:

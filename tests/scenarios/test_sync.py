@@ -78,8 +78,8 @@ def test_retention_keeps_the_newest_snapshots(home: Home, registry: StandInRegis
         time.sleep(0.01)
     engine = create_engine(home.env["MONITOR_DATABASE_URL"])
     with engine.connect() as db:
-        kept = db.execute(text("select count(*) from snapshot where nct_id = 'NCT06171568'")).scalar()
-        events = db.execute(text("select count(*) from change_event where nct_id = 'NCT06171568'")).scalar()
+        kept = db.execute(text("select count(*) from snapshot where trial_id = 'NCT06171568'")).scalar()
+        events = db.execute(text("select count(*) from change_event where trial_id = 'NCT06171568'")).scalar()
     engine.dispose()
     assert kept == 2 and events >= 4  # the history stays whole
     assert "Enrollment" in home.run("history", "NCT06171568").out

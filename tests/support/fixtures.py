@@ -1,16 +1,19 @@
 """pytest fixtures for the stand-in registry and the loopback notification receivers.
 
-Imported into ``tests/conftest.py`` with ``from tests.support.fixtures import *  # noqa``.
+Imported into ``tests/conftest.py`` with ``from tests.support.fixtures import *  # noqa``; each
+fixture imports its server when it is used, so that collecting the pure core's tests imports none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.standin.registry import StandInRegistry, fixture_studies
-from tests.support.receivers import JsonReceiver, SmtpReceiver
+if TYPE_CHECKING:  # imported by the fixtures themselves: collecting the pure core's tests needs neither
+    from tests.standin.registry import StandInRegistry
+    from tests.support.receivers import JsonReceiver, SmtpReceiver
 
 __all__ = ["registry", "json_receiver", "smtp_receiver"]
 
@@ -18,6 +21,8 @@ __all__ = ["registry", "json_receiver", "smtp_receiver"]
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandInRegistry]:
     """A started stand-in loaded with all 14 fixture studies; MONITOR_CTGOV_URL points at it."""
+    from tests.standin.registry import StandInRegistry, fixture_studies
+
     reg = StandInRegistry(fixture_studies()).start()
     monkeypatch.setenv("MONITOR_CTGOV_URL", reg.base_url)
     try:
@@ -30,11 +35,15 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandInRegistry]:
 
 @pytest.fixture
 def json_receiver() -> Iterator[JsonReceiver]:
+    from tests.support.receivers import JsonReceiver
+
     with JsonReceiver() as rcv:
         yield rcv
 
 
 @pytest.fixture
 def smtp_receiver() -> Iterator[SmtpReceiver]:
+    from tests.support.receivers import SmtpReceiver
+
     with SmtpReceiver() as rcv:
         yield rcv

@@ -108,30 +108,3 @@ def ordinal(number: int) -> str:
 def times_words(count: int) -> str:
     """``1`` → ``"once"``, ``2`` → ``"twice"``, ``3`` → ``"3 times"``."""
     return {1: "once", 2: "twice"}.get(count, f"{count} times")
-
-
-class HistoryShapeError(ValueError):
-    """The registry's version history did not have the shape we know."""
-
-
-def read_versions(answer: Any) -> list[PastVersion]:
-    """The versions in an answer of ``/api/int/studies/{id}?history=true`` (or of ``…/history``).
-
-    ``{"history": {"changes": [{"version": 0, "date": "2018-09-27", "status": "RECRUITING", …}]}}``;
-    a version without a readable number or date is skipped, an answer without a list is an error.
-    """
-    history = answer.get("history", answer) if isinstance(answer, dict) else None
-    changes = history.get("changes") if isinstance(history, dict) else None
-    if not isinstance(changes, list):
-        raise HistoryShapeError("the registry's history answer has no list of changes")
-    versions = []
-    for change in changes:
-        if not isinstance(change, dict):
-            continue
-        number, posted, status = change.get("version"), change.get("date"), change.get("status")
-        if isinstance(number, bool) or not isinstance(number, int) or not isinstance(posted, str):
-            continue
-        if parse_partial_date(posted) is None:
-            continue
-        versions.append(PastVersion(number, posted, status if isinstance(status, str) else None))
-    return sorted(versions, key=lambda v: v.version)

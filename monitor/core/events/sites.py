@@ -7,7 +7,8 @@ from typing import Any
 
 from monitor.core.events.base import Changes, event, keyed
 from monitor.core.model import ChangeEvent, Level
-from monitor.core.words import inline, listing, status_words
+from monitor.core.status import status_words
+from monitor.core.words import inline, listing
 
 
 def _site_name(site: dict[str, Any], with_country: bool = True) -> str:

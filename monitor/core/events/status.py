@@ -7,11 +7,8 @@ from typing import Any
 from monitor.core.events.base import Changes, event, touched
 from monitor.core.events.context import NO_HISTORY, TrialHistory, times_words
 from monitor.core.model import ChangeEvent, Level
-from monitor.core.words import day_words, overall_status_words, quoted, status_words, yes_no
-
-# A move into one of these is what people following a trial wait for (or dread).
-HIGH_STATUSES = frozenset({"SUSPENDED", "TERMINATED", "WITHDRAWN", "COMPLETED", "RECRUITING"})
-
+from monitor.core.status import HIGH_STATUSES, overall_status_words, status_words
+from monitor.core.words import day_words, quoted, yes_no
 
 def suspended_before_words(history: TrialHistory, old_status: str | None) -> str:
     """`` (was suspended once before, on 2019-03-05)`` from the trial's past; "" when it never was.

@@ -1,0 +1,59 @@
+"""``check`` (one check, then exit) and ``run`` (the daemon)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from monitor.cli.common import load, setup_logging, user_errors
+
+
+def check(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say what happened to every trial.")] = False) -> None:
+    """Run one cycle (fetch, snapshot, diff, alert, deliver whatever is pending), then exit."""
+    from monitor.check import run_check
+    from monitor.store.db import open_engine
+
+    setup_logging(verbose)
+    with user_errors():
+        settings, watchlist = load()
+        engine = open_engine(settings.database_url)
+        with progress_bar() as progress:
+            report = asyncio.run(run_check(settings, watchlist, engine, ignore_backoff=True, progress=progress))
+    for line in report.lines(verbose):
+        typer.echo(line)
+    raise typer.Exit(report.exit_code)
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar for fetching many whole records (a large baseline), in a terminal only."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Fetching records", total=None, visible=False)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, visible=total >= 500)
+
+        yield update
+
+
+def run() -> None:
+    """Run the daemon: a check at start, then every `interval`; reloads watchlist edits live."""
+    from monitor.daemon import run_daemon
+    from monitor.store.db import open_engine
+
+    setup_logging(False)
+    with user_errors():
+        settings, watchlist = load()
+        engine = open_engine(settings.database_url)
+    code = asyncio.run(run_daemon(settings, watchlist, engine))
+    raise typer.Exit(code)

@@ -1,0 +1,54 @@
+"""The trial view: the registry-neutral, comparable projection of one registry record.
+
+A registry adapter (``monitor/registry/<name>/``) turns its records into this shape; the core
+fingerprints, diffs and words it without knowing where it came from::
+
+    {"v": VIEW_VERSION, "id", "aliases", "title", "acronym", "updated" (last update posted),
+     "status": {"overall", "last_known", "why_stopped", "verified"},     # neutral status codes
+     "dates": {"start", "primary_completion", "completion"},            # {"date", "type"} or None
+     "results": {"has_results", "first_posted", "first_submitted", "waived", "submissions"},
+     "enrollment": {"count", "type"},
+     "sites": {name: {"facility", "city", "state", "country", "status"}},
+     "eligibility": {"criteria", "sex", "min_age", "max_age", "healthy_volunteers", "std_ages"},
+     "arms": {"groups": {label: …}, "interventions": {name: …}},
+     "outcomes": {"primary": {measure: …}, "secondary": …, "other": …},
+     "sponsors": {"lead", "lead_class", "collaborators", "responsible_party"},
+     "publications": {pmid or citation key: {"type", "citation"}},
+     "about": {"phases", "conditions", "study_type", "organization"}}
+
+Lists whose order is churn (sites, outcomes, arms, publications …) are dicts keyed by what a
+person would call each entry (:func:`keyed_entries`), so reordering is never a change and a diff
+reports one site, not a flood. A change of this shape bumps ``VIEW_VERSION``: trials are then
+re-baselined silently rather than alerted on a format change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+
+VIEW_VERSION = 1
+
+
+def canonical(value: Any) -> bytes:
+    """The value's canonical JSON (sorted keys): what fingerprints and orderings are taken over."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def fingerprint(view: dict[str, Any]) -> str:
+    """sha256 (hex) of the view's canonical JSON: equal views, equal fingerprints."""
+    return hashlib.sha256(canonical(view)).hexdigest()
+
+
+def keyed_entries(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Entries keyed by name; identical names get " #2", " #3" in a content order, not list order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for key, value in pairs:
+        groups.setdefault(key, []).append(value)
+    keyed: dict[str, dict[str, Any]] = {}
+    for key in sorted(groups):
+        for number, value in enumerate(sorted(groups[key], key=canonical), start=1):
+            keyed[key if number == 1 else f"{key} #{number}"] = value
+    return keyed

@@ -1,0 +1,122 @@
+"""What one target is sent for one alert: its content read from the outbox, laid out by its template.
+
+The only place a message is made. The content is values (:mod:`monitor.delivery.render`), read
+from the events an alert (or a digest) carries; the layout is the target's template, or a default:
+``email.html`` for email, ``chat.md`` for everything else, ``not_found.md`` for a trial the registry
+does not know, ``outage.txt`` for a notice about the registry, ``test.md`` for ``notify-test``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from monitor.core.outage import OUTAGE
+from monitor.core.words import md_escape
+from monitor.delivery.notify import TargetLike, is_email
+from monitor.delivery.render import (
+    AlertContent,
+    EventItem,
+    NoticeItem,
+    Rendered,
+    TemplateSource,
+    TrialItem,
+    for_target,
+    highest_first,
+    render,
+)
+from monitor.registry.catalogue import DEFAULT, REGISTRIES, about
+from monitor.store import outbox, searches, trials
+from monitor.store.tables import Alert, ChangeRecord
+
+STYLES = {".html": "html", ".md": "markdown", ".txt": "text"}
+
+
+@lru_cache(maxsize=8)
+def default_template(name: str) -> TemplateSource:
+    """A bundled template (``monitor/delivery/templates/``), its style from its extension."""
+    text = (resources.files("monitor.delivery") / "templates" / name).read_text(encoding="utf-8")
+    return TemplateSource(name=name, text=text, style=STYLES[name[name.rindex("."):]])
+
+
+def template_of(target: TargetLike) -> TemplateSource:
+    return target.template or default_template("email.html" if is_email(target) else "chat.md")
+
+
+def message_for(session: Session, alert: Alert, target: TargetLike) -> Rendered | None:
+    """``target``'s message for ``alert``: None when its choices leave nothing; TemplateProblem."""
+    if alert.kind == "notice":
+        notice = notice_of(alert)
+        return Rendered(notice.title, md_escape(notice.body), "markdown")  # its values are shown as written
+    content = content_of(session, alert, target.key)
+    kept = for_target(content, target.choices)
+    if kept is None:
+        return None
+    if alert.kind == "not_found" and target.template is None and not is_email(target):
+        return render(kept, default_template("not_found.md"))  # the built-in wording says what to check
+    return render(highest_first(kept) if kept.digest else kept, template_of(target), ZoneInfo(target.zone))
+
+
+def sample_message_for(target: TargetLike) -> Rendered:
+    """What ``trial-monitor notify-test`` sends: a made-up alert, laid out as the target's alerts are."""
+    if target.template is None and not is_email(target):
+        return render(AlertContent(), default_template("test.md"))
+    sample = TrialItem("NCT00000000", "This is a test message from trial-monitor", "RECRUITING", None, (
+        EventItem("status", "high", "Overall status: Not yet recruiting → Recruiting", "NOT_YET_RECRUITING", "RECRUITING"),
+        EventItem("date", "medium", "Primary completion: 2026-12 (estimated) → 2028-06-30 (estimated) (slipped 18 months)"),
+    ), link=about(DEFAULT).study_url("NCT00000000"))
+    rendered = render(AlertContent(trials=(sample,)), template_of(target), ZoneInfo(target.zone))
+    return replace(rendered, title=f"[test] {rendered.title}")
+
+
+def notice_of(alert: Alert) -> Rendered:
+    """A notice's title and text (plain), from its stored values through ``outage.txt``."""
+    if alert.details is None:  # stored before notices were rendered at delivery: it kept its words
+        return Rendered(alert.title or "", alert.body or "", "text")
+    details = dict(alert.details)
+    registry = REGISTRIES.get(str(details.pop("registry", "")))
+    return render(AlertContent(), default_template("outage.txt"),
+                  extra={**details, "registry": registry.name if registry else "The registry"})
+
+
+def content_of(session: Session, alert: Alert, target_key: str) -> AlertContent:
+    """The events (and notices) an alert carries, as values for rendering.
+
+    A digest's content is every member alert's, grouped by trial in the order found.
+    """
+    if alert.kind == "digest":
+        members = outbox.digest_members(session, alert, target_key)
+        return AlertContent(trials=_trials(session, members), notices=tuple(
+            NoticeItem(n.title, n.body, OUTAGE, a.created_at) for a in members if a.kind == "notice"
+            for n in (notice_of(a),)), digest=True, period_start=alert.period_start, period_end=alert.period_end)
+    return AlertContent(trials=_trials(session, [alert]))
+
+
+def _trials(session: Session, alerts: Sequence[Alert]) -> tuple[TrialItem, ...]:
+    """The trials these alerts are about, each with its events in the order found."""
+    ids = [a.id for a in alerts if a.id is not None and a.kind != "notice"]
+    by_trial: dict[tuple[str, str], list[ChangeRecord]] = {}
+    for record in outbox.events_of(session, ids):
+        by_trial.setdefault((record.registry_key, record.trial_id), []).append(record)
+    items = []
+    for registry in dict.fromkeys(key for key, _ in by_trial):
+        mine = {trial_id: found for (key, trial_id), found in by_trial.items() if key == registry}
+        known = trials.rows(session, registry, list(mine))
+        listed = searches.titles(session, [i for i in mine if i not in known])  # search matches nobody watches
+        facts = about(registry)
+        for trial_id, found in mine.items():
+            trial = known.get(trial_id)
+            shown = (trial.served_id if trial is not None and trial.served_id else None) or trial_id
+            items.append(TrialItem(
+                trial_id=shown, title=trial.title if trial else listed.get(trial_id),
+                status=trial.overall_status if trial else None,
+                updated=found[-1].registry_date or (trial.last_update_posted if trial else None),
+                events=tuple(EventItem(r.kind, r.level, r.text, r.old, r.new, r.detected_at) for r in found),
+                link=facts.study_url(shown), registry=facts.name,
+            ))
+    return tuple(items)

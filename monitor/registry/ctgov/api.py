@@ -1,0 +1,138 @@
+"""ClinicalTrials.gov API v2 endpoints: ``/version``, ``/studies`` by id, listings, searches, paging.
+
+Every listing must arrive whole: one that ends with fewer records than its ``totalCount``
+announced is a failure (:class:`~monitor.registry.base.RegistryUnavailable`), never a short answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from monitor.registry.base import RegistryUnavailable, Stamp
+from monitor.registry.http import JsonClient
+
+# What a study fetch asks for: everything we compare, not the (large) results section itself.
+STUDY_FIELDS = "ProtocolSection|DerivedSection|HasResults"
+# What the cheap "what was updated" listing asks for: identity and the last update date.
+STAMP_FIELDS = "NCTId|NCTIdAlias|LastUpdatePostDate"
+# What a search listing asks for: enough to say what a newly matching trial is.
+SEARCH_FIELDS = "NCTId|NCTIdAlias|BriefTitle|Phase|LeadSponsorName|OverallStatus|LocationCountry"
+MAX_IDS_PER_REQUEST = 500  # AACT sends 500 per request in production
+MAX_QUERY_CHARS = 7_500  # keep URLs under ~8 KB
+PAGE_SIZE = 1000  # the registry's maximum
+WHOLE_PAGE_SIZE = 500  # whole records per page of a listing: a 1,000-record page peaks near 400 MiB
+
+Study = dict[str, Any]
+
+
+def id_batches(ids: Sequence[str], max_ids: int = MAX_IDS_PER_REQUEST) -> Iterator[list[str]]:
+    """Split ids into batches that keep the request URL under ~8 KB."""
+    batch: list[str] = []
+    length = 0
+    for nct_id in ids:
+        if batch and (len(batch) >= max_ids or length + len(nct_id) + 3 > MAX_QUERY_CHARS):
+            yield batch
+            batch, length = [], 0
+        batch.append(nct_id)
+        length += len(nct_id) + 3  # "%7C" between ids once encoded
+    if batch:
+        yield batch
+
+
+def updated_since(since: str) -> str:
+    """The listing filter for records whose "last update posted" is on or after ``since``."""
+    return f"AREA[LastUpdatePostDate]RANGE[{since},MAX]"
+
+
+def _stamp(study: Study) -> Stamp | None:
+    """Read one listing entry defensively; None when it has no usable id."""
+    protocol = study.get("protocolSection")
+    ident = protocol.get("identificationModule") if isinstance(protocol, dict) else None
+    status = protocol.get("statusModule") if isinstance(protocol, dict) else None
+    nct_id = ident.get("nctId") if isinstance(ident, dict) else None
+    if not isinstance(nct_id, str):
+        return None
+    aliases = ident.get("nctIdAliases") if isinstance(ident, dict) else None
+    posted = status.get("lastUpdatePostDateStruct") if isinstance(status, dict) else None
+    date = posted.get("date") if isinstance(posted, dict) else posted
+    others = tuple(a.upper() for a in aliases if isinstance(a, str)) if isinstance(aliases, list) else ()
+    return Stamp((nct_id.upper(), *others), date if isinstance(date, str) else None)
+
+
+class StudiesApi:
+    """The ``/studies`` and ``/version`` endpoints over one :class:`JsonClient`."""
+
+    def __init__(self, client: JsonClient) -> None:
+        self.client = client
+
+    async def data_timestamp(self) -> str:
+        data = await self.client.get("/version", {})
+        if not isinstance(data, dict) or not isinstance(data.get("dataTimestamp"), str):
+            raise RegistryUnavailable("the registry's /version answer has no dataTimestamp")
+        return data["dataTimestamp"]
+
+    async def by_id(self, ids: Sequence[str], since: str | None = None) -> AsyncIterator[list[Study]]:
+        """Whole studies for ``ids`` (those updated on or after ``since``, when given), one list per page.
+
+        The ids must already be valid (one malformed id makes the registry reject a batch).
+        """
+        for batch in id_batches(ids):
+            params = {"filter.ids": "|".join(batch), "fields": STUDY_FIELDS, "pageSize": str(PAGE_SIZE)}
+            if since is not None:
+                params["filter.advanced"] = updated_since(since)
+            async for page, _ in self._pages(params, max_pages=len(batch) + 5):
+                yield page
+
+    async def stamps(self, since: str, ids: Sequence[str] | None = None) -> AsyncIterator[tuple[list[Stamp], int | None]]:
+        """(stamps, totalCount) per page of the records updated on or after ``since``.
+
+        Registry-wide when ``ids`` is None, else only those ids (in URL-sized batches).
+        """
+        listings = [None] if ids is None else list(id_batches(ids))
+        for batch in listings:
+            params = {"filter.advanced": updated_since(since), "fields": STAMP_FIELDS, "pageSize": str(PAGE_SIZE),
+                      "countTotal": "true"} | ({"filter.ids": "|".join(batch)} if batch else {})
+            async for page, total in self.complete(params, "listing"):
+                yield [stamp for stamp in map(_stamp, page) if stamp is not None], total
+
+    async def search(self, params: dict[str, str]) -> AsyncIterator[list[Study]]:
+        """Every match of a search (``query.cond`` …, ``filter.overallStatus``), one list per page."""
+        params = params | {"fields": SEARCH_FIELDS, "pageSize": str(PAGE_SIZE), "countTotal": "true"}
+        async for page, _ in self.complete(params, "search"):
+            yield page
+
+    async def everything(self, since: str | None) -> AsyncIterator[tuple[list[Study], int | None]]:
+        """Whole studies of the entire registry (``since`` None), or of those updated on or after ``since``."""
+        params = {"fields": STUDY_FIELDS, "pageSize": str(WHOLE_PAGE_SIZE), "countTotal": "true"}
+        if since is not None:
+            params["filter.advanced"] = updated_since(since)
+        async for page, total in self.complete(params, "listing"):
+            yield page, total
+
+    async def complete(self, params: dict[str, str], what: str) -> AsyncIterator[tuple[list[Study], int | None]]:
+        """Page through a listing; (page, the first page's totalCount); short of that count is a failure."""
+        announced: int | None = None
+        seen = 0
+        async for page, total in self._pages(params, max_pages=100_000):
+            announced = total if announced is None else announced
+            seen += len(page)
+            yield page, total
+        if announced is not None and seen < announced:
+            raise RegistryUnavailable(f"the registry's {what} ended after {seen} of {announced} records")
+
+    async def _pages(self, params: dict[str, str], *, max_pages: int) -> AsyncIterator[tuple[list[Study], int | None]]:
+        token: str | None = None
+        for _ in range(max_pages):
+            data = await self.client.get("/studies", params | ({"pageToken": token} if token else {}))
+            studies = data.get("studies") if isinstance(data, dict) else None
+            if not isinstance(studies, list) or not all(isinstance(s, dict) for s in studies):
+                raise RegistryUnavailable("the registry's /studies answer has no list of studies")
+            total = data.get("totalCount")
+            yield studies, total if isinstance(total, int) and not isinstance(total, bool) else None
+            token = data.get("nextPageToken")
+            if not token:
+                return
+            if not isinstance(token, str):
+                raise RegistryUnavailable("the registry's /studies answer has a malformed page token")
+        raise RegistryUnavailable(f"the registry kept paging /studies past {max_pages} pages")

@@ -1,0 +1,158 @@
+"""A polite JSON-over-HTTP client for a registry: pacing, retries and bounded answers; no decisions.
+
+Polite by construction: at most one request in flight, a token-bucket rate limit (shared by every
+client of one registry conversation), retries with exponential backoff and jitter on 429
+(honouring ``Retry-After``), 5xx, timeouts, dropped connections and unreadable bodies, through
+stamina. A request that still fails raises :class:`~monitor.registry.base.RegistryUnavailable`;
+callers then record nothing, so a failed fetch can never look like a change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import orjson
+import stamina
+from stamina.instrumentation import RetryDetails, set_on_retry_hooks
+
+from monitor import __version__
+from monitor.registry.base import RegistryUnavailable
+from monitor.registry.pacing import TokenBucket
+
+log = logging.getLogger("monitor.registry")
+
+MAX_BODY_BYTES = 256 * 1024 * 1024  # registry answers are untrusted: bounded
+MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is capped (the retry budget still applies)
+
+
+class _Transient(Exception):
+    """A failure worth retrying; ``retry_after`` is the server's requested wait, if any."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class JsonClient:
+    """GET requests for JSON under ``base_url`` (use as ``async with``); counts every request sent."""
+
+    def __init__(
+        self, base_url: str, *, bucket: TokenBucket, timeout: float = 30.0, attempts: int = 5, budget: float = 90.0,
+        lock: asyncio.Lock | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.attempts = max(1, attempts)
+        self.budget = budget
+        self.requests = 0
+        self._bucket = bucket
+        self._lock = lock or asyncio.Lock()  # shared: one request in flight per registry conversation
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self._http: httpx.AsyncClient | None = None
+        set_on_retry_hooks([_log_retry])
+
+    async def __aenter__(self) -> JsonClient:
+        self._http = httpx.AsyncClient(
+            timeout=self._timeout,
+            follow_redirects=False,
+            headers={"User-Agent": f"trial-monitor/{__version__}", "Accept": "application/json"},
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def get(self, path: str, params: dict[str, str]) -> Any:
+        """The decoded JSON answer of ``GET base_url + path``, retried; RegistryUnavailable when it fails."""
+        try:
+            async for attempt in stamina.retry_context(
+                on=_should_retry, attempts=self.attempts, timeout=self.budget,
+                wait_initial=1.0, wait_max=30.0, wait_jitter=1.0,
+            ):
+                with attempt:
+                    return await self._send(path, params)
+        except (_Transient, httpx.TransportError) as exc:
+            raise RegistryUnavailable(_describe(exc, path)) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send(self, path: str, params: dict[str, str]) -> Any:
+        assert self._http is not None, "use JsonClient as an async context manager"
+        url = f"{self.base_url}{path}"
+        async with self._lock:  # at most one request in flight, and no more than the bucket allows
+            await self._bucket.take()
+            self.requests += 1
+            log.debug("GET %s?%s", url, urlencode(params)[:300])
+            async with self._http.stream("GET", url, params=params) as response:
+                body = await _read_bounded(response)
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _Transient(
+                f"{path}: HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
+            )
+        if response.status_code != 200:
+            detail = body[:200].decode("utf-8", "replace").strip()
+            refused = RegistryUnavailable(f"the registry refused {path} (HTTP {response.status_code}: {detail})")
+            refused.status = response.status_code
+            raise refused
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise _Transient(f"{path}: an unreadable (truncated or non-JSON) body") from None
+
+
+async def _read_bounded(response: httpx.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise RegistryUnavailable(f"the registry's answer exceeds {MAX_BODY_BYTES // 2**20} MiB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _should_retry(exc: Exception) -> bool | float:
+    """stamina hook: retry transient failures; a float is the wait the server asked for."""
+    if isinstance(exc, _Transient):
+        return exc.retry_after if exc.retry_after is not None else True
+    return isinstance(exc, httpx.TransportError)
+
+
+def _log_retry(details: RetryDetails) -> None:
+    """stamina's retry hook: one line per retry that says what failed and how long we wait."""
+    exc = details.caused_by
+    what = str(exc) if isinstance(exc, _Transient) else _describe(exc, "")
+    log.warning("registry request failed (%s); retry %d in %.1f s", what, details.retry_num, details.wait_for)
+
+
+def _describe(exc: BaseException, path: str) -> str:
+    kind = {
+        httpx.ConnectError: "could not connect",
+        httpx.ConnectTimeout: "connection timed out",
+        httpx.ReadTimeout: "no answer in time",
+        httpx.RemoteProtocolError: "the connection dropped mid-answer",
+        httpx.ReadError: "the connection was reset",
+    }.get(type(exc), str(exc) or type(exc).__name__)
+    if not path:
+        return kind
+    return f"the registry did not answer {path} after retries: {kind}"
