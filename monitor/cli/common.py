@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 # module was never imported cannot have been raised, so checking them costs no import.
 USER_ERRORS = (
     ("monitor.watchlist._base", "WatchlistError", 2, ""),
-    ("monitor.store.db", "StoreError", 2, ""),
+    ("monitor.store.errors", "StoreError", 2, ""),
     ("monitor.settings", "SettingsError", 2, ""),
     ("sqlalchemy.exc", "SQLAlchemyError", 1, "database error: "),  # e.g. the disk filled up mid-check
 )
@@ -39,7 +39,7 @@ def user_errors() -> Iterator[None]:
             kind = getattr(sys.modules.get(module), name, None)
             if kind is not None and isinstance(exc, kind):
                 if prefix:  # a database error: SQLAlchemy is loaded, so is the store's wording of it
-                    from monitor.store.words import first_line
+                    from monitor.store.errors import first_line
 
                     fail(f"{prefix}{first_line(exc)}", code)
                 fail(str(exc), code)

@@ -16,11 +16,7 @@ from sqlmodel import create_engine
 
 from monitor.store import migrations, tables  # noqa: F401  (registers the tables)
 from monitor.store.locks import held
-from monitor.store.words import first_line, safe_url, sqlite_path
-
-
-class StoreError(Exception):
-    """The database cannot be opened or written: one line for the user."""
+from monitor.store.errors import StoreError, first_line, safe_url, sqlite_path
 
 
 def open_engine(url: str) -> Engine:

@@ -18,7 +18,7 @@ from typing import Literal
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from monitor.store.words import first_line, sqlite_path
+from monitor.store.errors import first_line, sqlite_path
 
 LockName = Literal["cycle", "schedule"]
 

@@ -38,7 +38,7 @@ from alembic.script import ScriptDirectory  # noqa: E402
 from alembic.util import CommandError  # noqa: E402
 from sqlalchemy import Connection, Engine, NullPool, create_engine, event, inspect, text  # noqa: E402
 
-from monitor.store.words import first_line, safe_url  # noqa: E402
+from monitor.store.errors import first_line, safe_url  # noqa: E402
 
 log = logging.getLogger("monitor.store")
 

@@ -1,10 +1,14 @@
-"""How the store names a database and words its errors: never a password, always one line."""
+"""The store's errors, and how it names a database in them: never a password, always one line."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
+
+
+class StoreError(Exception):
+    """The database cannot be opened or written: one line for the user."""
 
 
 def safe_url(url: str | URL) -> str:
