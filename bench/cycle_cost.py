@@ -41,8 +41,9 @@ from tests.standin import StandInRegistry, SyntheticStudies  # noqa: E402
 
 MIB = 2**20
 # Runs `python -m monitor <args>` and, at exit, writes its own CPU time and peak RSS: getrusage of a
-# process covers all its threads, and ru_maxrss is its own high-water mark (VmHWM), not the
-# maximum over every child this bench has run (which RUSAGE_CHILDREN would give).
+# process covers all its threads; its peak is VmHWM, the high-water mark of the process image since
+# exec. (ru_maxrss is not used when VmHWM is there: Linux carries the forking parent's RSS into it,
+# so every check would report at least this bench's own size.)
 WRAPPER = r"""
 import atexit, json, os, resource, runpy, sys
 
@@ -169,7 +170,7 @@ class Bench:
         if usage_file.exists():
             usage = json.loads(usage_file.read_text())
             cycle.cpu = usage["user"] + usage["sys"]
-            cycle.peak_rss = max(usage["maxrss_kib"], usage["vmhwm_kib"]) * 1024
+            cycle.peak_rss = (usage["vmhwm_kib"] or usage["maxrss_kib"]) * 1024
         cycle.db_size = self.db_size()
         self.parse_output(cycle, proc.stdout)
         if proc.returncode != 0:

@@ -45,7 +45,7 @@ class Context:
 
 @dataclass
 class Tally:
-    """A step's own account of what it decided: counts, and the decisions its report names.
+    """What a check decided: counts, and the decisions its report names.
 
     ``compact`` (a whole registry) keeps only the decisions worth a line (changed, not found,
     error), so memory follows what changed, not the size of the registry.

@@ -1,7 +1,8 @@
 """The real ClinicalTrials.gov records under ``tests/fixtures/ctgov/`` (provenance: SOURCES.md), and
 small ways to edit them as the registry would. The one loader: the core tests, the stand-in
 registry and the scenarios all read the fixtures through it. Needs nothing beyond the runtime
-dependencies (no server, no receiver)."""
+dependencies (no server, no receiver), and loading records imports nothing of the product but its
+vocabulary, so the stand-in (inside the benchmarks' process) stays small."""
 
 from __future__ import annotations
 
@@ -12,9 +13,7 @@ from typing import Any
 
 import orjson
 
-from monitor.core.diff import compare
 from monitor.core.model import COMPARE_GROUPS, ChangeEvent
-from monitor.registry.ctgov.record import view_of
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ctgov"
 FIXTURES_DIR = FIXTURES
@@ -92,6 +91,9 @@ def changes(
     groups: tuple[str, ...] | list[str] = COMPARE_GROUPS,
 ) -> list[ChangeEvent]:
     """Events between a fixture (optionally prepared by ``before``) and a copy edited by ``edit``."""
+    from monitor.core.diff import compare  # here, not above: the stand-in reads fixtures through this module
+    from monitor.registry.ctgov.record import view_of
+
     old = study(name) if isinstance(name, str) else name
     if before:
         before(old)
