@@ -48,7 +48,7 @@ def evaluate_watched(engine: Engine, context: Context, trial_ids: Sequence[str] 
                                  recipients=recipients(context.targets, [(e.kind, e.level) for e in change.events]),
                                  now=context.now, cycle_id=context.cycle_id)
             said += [note(trial_id, event) for event in change.events]
-        stored.mark_evaluated(session, context.registry, evaluated)
+        trials.mark_evaluated(session, context.registry, evaluated)
         session.commit()
     return said
 
@@ -61,4 +61,4 @@ def _make_facts(session: Session, registry: str, hashes: Mapping[str, str], fact
         views = trials.snapshot_views(session, [hashes[i] for i in chunk])
         made = {i: facts_of(views[hashes[i]]) if hashes[i] in views else {} for i in chunk}
         facts.update(made)
-        stored.save_facts(session, registry, {i: found for i, found in made.items() if found})
+        trials.save_facts(session, registry, {i: found for i, found in made.items() if found})

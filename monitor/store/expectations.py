@@ -1,16 +1,16 @@
 """What is true of each trial now (the expectation rows), kept as the core's evaluations say.
 
 No decision is made here: ``record_change`` writes an :class:`~monitor.core.expectations.ExpectationChange`,
-the rest are reads.
+the rest are reads. (What the trial row keeps of an evaluation is written by ``store.trials``.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 
 from monitor.core.expectations import ExpectationChange
@@ -58,21 +58,3 @@ def due(session: Session, registry: str, key: str, now: datetime) -> list[Any]:
                col(Trial.expectations_due_at) <= now)  # a NULL due date: nothing can turn by the date alone
     return list(session.execute(
         select(*columns).where(col(Trial.registry_key) == registry, col(Trial.snapshot_hash).is_not(None), when)))
-
-
-def save_facts(session: Session, registry: str, facts: Mapping[str, dict[str, Any]]) -> None:
-    """Facts made for trials stored before expectations existed (or by an older ``facts_of``); no commit."""
-    for trial_id, found in facts.items():
-        session.execute(update(Trial).where(col(Trial.registry_key) == registry, col(Trial.trial_id) == trial_id)
-                        .values(expectation_facts=found))
-    session.flush()
-
-
-def mark_evaluated(session: Session, registry: str, evaluated: Sequence[tuple[str, ExpectationChange]]) -> None:
-    """When each trial was evaluated, under which options, and when it is due again (no commit)."""
-    if evaluated:
-        session.execute(update(Trial), [  # bulk, by primary key
-            {"registry_key": registry, "trial_id": trial_id, "expectations_since": change.since,
-             "expectations_key": change.key, "expectations_due_at": change.due_at}
-            for trial_id, change in evaluated
-        ])

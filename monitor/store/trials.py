@@ -8,7 +8,7 @@ Every query is within one registry (``registry`` is its key, e.g. ``ctgov``): a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -175,6 +175,24 @@ def prune_snapshots(
         ).rowcount or 0
     session.commit()
     return removed
+
+
+def save_facts(session: Session, registry: str, facts: Mapping[str, dict[str, Any]]) -> None:
+    """Facts made for trials stored before expectations existed (or by an older ``facts_of``); no commit."""
+    for trial_id, found in facts.items():
+        session.execute(update(Trial).where(mine(registry), col(Trial.trial_id) == trial_id)
+                        .values(expectation_facts=found))
+    session.flush()
+
+
+def mark_evaluated(session: Session, registry: str, evaluated: Sequence[tuple[str, ExpectationChange]]) -> None:
+    """When each trial was evaluated, under which options, and when it is due again (no commit)."""
+    if evaluated:
+        session.execute(update(Trial), [  # bulk, by primary key
+            {"registry_key": registry, "trial_id": trial_id, "expectations_since": change.since,
+             "expectations_key": change.key, "expectations_due_at": change.due_at}
+            for trial_id, change in evaluated
+        ])
 
 
 def rows(session: Session, registry: str, trial_ids: Sequence[str]) -> dict[str, Trial]:
