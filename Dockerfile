@@ -1,7 +1,8 @@
 # trial-monitor as a container service. Data (watchlist.yaml and the database) lives on /data.
 #
 #   docker build -t trial-monitor .
-#   docker run -d --name trial-monitor -v trial-monitor-data:/data trial-monitor
+#   docker run -d --name trial-monitor -p 8321:8321 -v trial-monitor-data:/data trial-monitor
+#   docker logs trial-monitor          # the web face's sign-in URL (http://localhost:8321/login?token=…)
 #   docker exec trial-monitor trial-monitor list
 #
 # BASE_IMAGE is a build argument so machines that cannot pull python:3.12-slim can pass their own
@@ -29,8 +30,11 @@ RUN python -m venv /opt/venv \
 ENV PATH=/opt/venv/bin:$PATH \
     MONITOR_WATCHLIST=/data/watchlist.yaml \
     MONITOR_DATABASE_URL=sqlite:////data/snapshots/monitor.db \
-    MONITOR_HEARTBEAT=/data/snapshots/heartbeat.json
+    MONITOR_HEARTBEAT=/data/snapshots/heartbeat.json \
+    MONITOR_WEB_LISTEN=0.0.0.0:8321
 
+# The web face (its access token is kept in /data/snapshots/web-token, mode 0600).
+EXPOSE 8321
 VOLUME ["/data"]
 WORKDIR /data
 # Numeric, so that orchestrators can verify "runAsNonRoot" without reading /etc/passwd.

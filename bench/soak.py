@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.scenarios.harness import sponsor_edit
+from tests.scenarios.harness import free_port, sponsor_edit
 from tests.standin.registry import StandInRegistry, fixture_studies  # noqa: E402
 from tests.support.receivers import JsonReceiver  # noqa: E402
 
@@ -79,7 +79,8 @@ def soak(seconds: float = 70.0, fail_share: float = 1 / 3) -> SoakFigures:
         )
         env = {**os.environ, "MONITOR_CTGOV_URL": registry.base_url, "MONITOR_HTTP_TIMEOUT": "2",
                "MONITOR_RETRY_BUDGET": "10", "MONITOR_WATCHLIST": str(home / "watchlist.yaml"),
-               "MONITOR_DATABASE_URL": f"sqlite:///{home}/snapshots/monitor.db"}
+               "MONITOR_DATABASE_URL": f"sqlite:///{home}/snapshots/monitor.db",
+               "MONITOR_WEB_LISTEN": f"127.0.0.1:{free_port()}"}  # the web face too, on a port of its own
         log_path = home / "daemon.log"
         with log_path.open("w") as log:
             daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run"], cwd=home, env=env,

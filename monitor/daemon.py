@@ -1,4 +1,5 @@
-"""The daemon: APScheduler around the cycle, live watchlist reloads, a heartbeat, clean stops.
+"""The daemon: APScheduler around the check, the web face in the same loop, live watchlist reloads,
+a heartbeat, clean stops.
 
 Jobs: ``check`` (at start, then every ``interval``), ``watchlist`` (every 2 s: picks up edits;
 a bad edit is reported once and the last good watchlist stays in force), ``deliveries``
@@ -10,11 +11,9 @@ write is one transaction) and exit 0 within a few seconds.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import signal
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -26,7 +25,8 @@ from monitor.heartbeat import Heartbeat, iso, remove
 from monitor.settings import Settings
 from monitor.store.db import cycle_lock
 from monitor.store.locks import LockUnavailable, held
-from monitor.watchlist import Watchlist, WatchlistError, load_watchlist
+from monitor.watchlist import LiveWatchlist, Watchlist
+from monitor.web.launch import Prepared
 
 log = logging.getLogger("monitor.daemon")
 
@@ -35,8 +35,9 @@ STOP_GRACE = 5.0  # seconds an in-flight check gets to finish on SIGTERM
 
 
 class Daemon:
-    def __init__(self, settings: Settings, watchlist: Watchlist, engine: Engine) -> None:
+    def __init__(self, settings: Settings, watchlist: Watchlist, engine: Engine, web: Prepared | None = None) -> None:
         self.settings, self.watchlist, self.engine = settings, watchlist, engine
+        self.web = web.server(settings, engine, lambda: self.watchlist, self.next_check) if web else None
         self.scheduler = AsyncIOScheduler(
             timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
         )
@@ -44,8 +45,7 @@ class Daemon:
         self.beat = Heartbeat(interval=watchlist.interval_seconds)
         self._check_task: asyncio.Task[None] | None = None
         self._failures = 0  # consecutive failed checks: the next one comes sooner than `interval`
-        self._file_state = _file_state(watchlist.path)
-        self._reported_bad: str | None = None
+        self.live = LiveWatchlist(watchlist)
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -55,9 +55,13 @@ class Daemon:
         self.scheduler.add_job(self.beat_job, IntervalTrigger(seconds=HEARTBEAT_EVERY), id="heartbeat",
                                next_run_time=datetime.now(timezone.utc))
         self.scheduler.start()
+        if self.web is not None:  # in this loop: serving pages never holds a check up, nor the reverse
+            self.web.start()
         leading = asyncio.create_task(self.lead())
         await self.stopping.wait()
         log.info("stopping")
+        if self.web is not None:
+            await self.web.stop()
         self.scheduler.pause()
         task = self._check_task
         if task is not None and not task.done():
@@ -73,6 +77,11 @@ class Daemon:
         remove(self.settings.heartbeat_path)
         log.info("stopped")
         return 0
+
+    def next_check(self) -> datetime | None:
+        """When the next check is due (None while standing by)."""
+        job = self.scheduler.get_job("check")
+        return job.next_run_time if job is not None else None
 
     async def lead(self) -> None:
         """Run the schedule while holding the schedule lock: one instance per database at a time.
@@ -136,18 +145,11 @@ class Daemon:
             self.scheduler.modify_job("check", next_run_time=datetime.now(timezone.utc) + timedelta(seconds=delay))
 
     async def reload_watchlist(self) -> None:
-        state = _file_state(self.watchlist.path)
-        if state == self._file_state:
+        new, problem = self.live.poll()
+        if problem is not None:
+            log.error("%s — keeping the last good watchlist", problem)
+        if new is None:
             return
-        self._file_state = state
-        try:
-            new = load_watchlist(self.watchlist.path)
-        except WatchlistError as exc:
-            if str(exc) != self._reported_bad:
-                log.error("%s — keeping the last good watchlist", exc)
-                self._reported_bad = str(exc)
-            return
-        self._reported_bad = None
         old, self.watchlist = self.watchlist, new
         added = [i for i in new.trial_ids if i not in old.trial_ids]
         removed = [i for i in old.trial_ids if i not in new.trial_ids]
@@ -179,17 +181,8 @@ class Daemon:
         self.beat.write(self.settings.heartbeat_path, datetime.now(timezone.utc))
 
 
-async def run_daemon(settings: Settings, watchlist: Watchlist, engine: Engine) -> int:
-    return await Daemon(settings, watchlist, engine).run()
-
-
-def _file_state(path: Path) -> tuple[int, int, str] | None:
-    try:
-        data = path.read_bytes()
-        stat = path.stat()
-    except OSError:
-        return None
-    return (stat.st_mtime_ns, stat.st_size, hashlib.sha256(data).hexdigest())
+async def run_daemon(settings: Settings, watchlist: Watchlist, engine: Engine, web: Prepared | None = None) -> int:
+    return await Daemon(settings, watchlist, engine, web).run()
 
 
 def _words(seconds: int) -> str:

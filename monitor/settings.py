@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,6 +28,13 @@ class Settings:
     retry_attempts: int = 5  # per registry request
     retry_budget: float = 60.0  # seconds of retrying per registry request, at most
     delivery_timeout: float = 20.0  # seconds per notification target
+    web_listen: str = "127.0.0.1:8321"  # HOST:PORT of the web face (MONITOR_WEB_LISTEN)
+    web_token: str | None = field(default=None, repr=False)  # MONITOR_WEB_TOKEN: never shown
+
+    @property
+    def data_folder(self) -> Path:
+        """Where the daemon keeps its own files (the heartbeat, the web's access token)."""
+        return self.heartbeat_path.parent
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -42,6 +49,8 @@ class Settings:
             retry_attempts=int(_number(env, "MONITOR_RETRY_ATTEMPTS", 5)),
             retry_budget=_number(env, "MONITOR_RETRY_BUDGET", 60.0),
             delivery_timeout=_number(env, "MONITOR_DELIVERY_TIMEOUT", 20.0),
+            web_listen=(env.get("MONITOR_WEB_LISTEN") or "127.0.0.1:8321").strip(),
+            web_token=env.get("MONITOR_WEB_TOKEN") or None,
         )
 
     def now(self) -> datetime:

@@ -2,3 +2,4 @@
 
 from tests.support.fixtures import *  # noqa
 from tests.support.postgres import *  # noqa
+from tests.support.browser import *  # noqa

@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.scenarios.harness import sponsor_edit, wait_until
+from tests.scenarios.harness import free_port, sponsor_edit, wait_until
 from tests.standin.registry import StandInRegistry
 from tests.support.container import CONTAINER_CHECK, IMAGE, REPO_ROOT, Container, build, podman
 from tests.support.receivers import JsonReceiver
@@ -66,12 +67,14 @@ def stop_and_exit_code(container: Container, grace: int = 10) -> tuple[float, in
 
 @pytest.fixture
 def daemon(image: str, tmp_path: Path, registry: StandInRegistry,
-           json_receiver: JsonReceiver) -> Iterator[tuple[Container, Path]]:
+           json_receiver: JsonReceiver) -> Iterator[tuple[Container, Path, int]]:
     data = data_volume(tmp_path / "data")
     write_watchlist(data, json_receiver.url())
-    container = Container(image, volumes={data: "/data"}, env={"MONITOR_CTGOV_URL": registry.base_url})
+    port = free_port()
+    container = Container(image, volumes={data: "/data"},
+                          env={"MONITOR_CTGOV_URL": registry.base_url, "MONITOR_WEB_LISTEN": f"0.0.0.0:{port}"})
     with container:
-        yield container, data
+        yield container, data, port  # the host network: the web face is on this port
 
 
 def test_image_config(image: str) -> None:
@@ -88,12 +91,13 @@ def test_image_config(image: str) -> None:
     assert env["MONITOR_WATCHLIST"] == "/data/watchlist.yaml"
     assert env["MONITOR_DATABASE_URL"] == "sqlite:////data/snapshots/monitor.db"
     assert env["MONITOR_HEARTBEAT"] == "/data/snapshots/heartbeat.json"
+    assert env["MONITOR_WEB_LISTEN"] == "0.0.0.0:8321" and "8321/tcp" in config["ExposedPorts"]
 
 
 def test_daemon_in_container_checks_alerts_is_healthy_and_stops_cleanly(
-    daemon: tuple[Container, Path], registry: StandInRegistry, json_receiver: JsonReceiver
+    daemon: tuple[Container, Path, int], registry: StandInRegistry, json_receiver: JsonReceiver
 ) -> None:
-    container, data = daemon
+    container, data, port = daemon
 
     # the check at start fetched both trials from the stand-in
     def fetched_both() -> bool:
@@ -132,6 +136,17 @@ def test_daemon_in_container_checks_alerts_is_healthy_and_stops_cleanly(
     unhealthy = container.exec("trial-monitor", "health", env={"MONITOR_HEARTBEAT": "/data/stale-heartbeat.json"})
     assert unhealthy.returncode == 1 and "stalled" in unhealthy.stderr, unhealthy
 
+    # the web face: its token kept on the volume (0600), its sign-in URL said once, its pages behind it
+    token_file = data / "snapshots" / "web-token"
+    assert token_file.is_file() and token_file.stat().st_mode & 0o777 == 0o600
+    token = token_file.read_text().strip()
+    base = f"http://127.0.0.1:{port}"
+    assert container.logs().count(f"/login?token={token}") == 1
+    assert httpx.get(f"{base}/healthz").status_code == 200
+    assert httpx.get(f"{base}/api/v1/status").status_code == 401
+    status = httpx.get(f"{base}/api/v1/status", headers={"Authorization": f"Bearer {token}"}).json()
+    assert status["watched"] == len(TRIALS) and status["last_check"]["outcome"] in ("checked", "quiet")
+
     # a change in the registry reaches the webhook, exactly once
     assert json_receiver.messages == []
     sponsor_edit(registry, "NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
@@ -156,7 +171,8 @@ def test_empty_volume_is_seeded_with_the_bundled_watchlist(
     image: str, tmp_path: Path, registry: StandInRegistry
 ) -> None:
     data = data_volume(tmp_path / "empty")
-    with Container(image, volumes={data: "/data"}, env={"MONITOR_CTGOV_URL": registry.base_url}) as container:
+    env = {"MONITOR_CTGOV_URL": registry.base_url, "MONITOR_WEB_LISTEN": f"127.0.0.1:{free_port()}"}
+    with Container(image, volumes={data: "/data"}, env=env) as container:
         assert wait_until(lambda: "trial-monitor running" in container.logs(), timeout=60), container.logs()
         seeded = data / "watchlist.yaml"
         assert seeded.read_bytes() == (REPO_ROOT / "watchlist.yaml").read_bytes()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from monitor.cli.changelogs import feed, history
-from monitor.cli.checking import check, run
+from monitor.cli.changelogs import feed, history, site
+from monitor.cli.checking import check, run, serve
 from monitor.cli.editing import add, remove
 from monitor.cli.reading import list_trials, status
 from monitor.cli.tools import health, notify_test, version
@@ -20,7 +20,8 @@ app = typer.Typer(
 )
 
 for name, command in (
-    ("check", check), ("run", run), ("add", add), ("remove", remove), ("list", list_trials), ("status", status),
-    ("history", history), ("feed", feed), ("notify-test", notify_test), ("health", health), ("version", version),
+    ("check", check), ("run", run), ("serve", serve), ("add", add), ("remove", remove), ("list", list_trials),
+    ("status", status), ("history", history), ("feed", feed), ("site", site), ("notify-test", notify_test),
+    ("health", health), ("version", version),
 ):
     app.command(name)(command)

@@ -5,6 +5,7 @@ Bad input (an id, a format, a number) is one line and exit 2.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,7 +26,7 @@ def history(
     fmt: Annotated[str, typer.Option("--format", "-f", help="text (default), markdown, json or atom.")] = "text",
 ) -> None:
     """The dated changes recorded for a trial, newest first (as text, Markdown, JSON or Atom)."""
-    from monitor import overview
+    from monitor.overview import timeline as overview
     from monitor.core.changelog import render
     from monitor.registry.catalogue import DEFAULT, about
     from monitor.settings import Settings
@@ -46,7 +47,7 @@ def feed(
     fmt: Annotated[str, typer.Option("--format", "-f", help="atom (default), text, markdown or json.")] = "atom",
 ) -> None:
     """An Atom feed of the recent events of every trial (one entry per event), for a feed reader."""
-    from monitor import overview
+    from monitor.overview import timeline as overview
     from monitor.core.changelog import render
     from monitor.registry.catalogue import DEFAULT, about
     from monitor.settings import Settings
@@ -61,3 +62,25 @@ def feed(
         entries = overview.recent(open_engine(settings.database_url), now, days=days, limit=limit)
     title = "trial-monitor: changes to watched trials"
     typer.echo(render(entries, fmt, title=title if fmt == "atom" else "", now=now, home=about(DEFAULT).home), nl=False)
+
+
+def site(
+    folder: Annotated[Path, typer.Argument(help="The folder to write the site in (made if missing).")],
+) -> None:
+    """Write the dashboard and every trial's page as a static site, with the Atom feeds, to publish."""
+    from monitor.settings import Settings
+    from monitor.store.db import open_engine
+    from monitor.watchlist import load_watchlist
+    from monitor.web.site import SiteError, write_site
+
+    with user_errors():
+        settings = Settings.from_env()
+        watchlist = load_watchlist(settings.watchlist_path)
+        engine = open_engine(settings.database_url)
+        try:
+            written = write_site(engine, watchlist, settings.now(), folder)
+        except SiteError as exc:
+            fail(str(exc))
+    typer.echo(f"Wrote {folder}/index.html ({written.pages} page{'s' if written.pages != 1 else ''}), "
+               f"{written.trials} trial page{'s' if written.trials != 1 else ''} and their feeds"
+               + (f"; removed {written.removed} page(s) no longer current." if written.removed else "."))

@@ -46,14 +46,39 @@ def progress_bar() -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
-def run() -> None:
-    """Run the daemon: a check at start, then every `interval`; reloads watchlist edits live."""
+LISTEN = typer.Option("--listen", metavar="HOST:PORT", help="Serve the web face there (default MONITOR_WEB_LISTEN, "
+                                                          "else 127.0.0.1:8321).")
+
+
+def run(
+    listen: Annotated[str | None, LISTEN] = None,
+    no_web: Annotated[bool, typer.Option("--no-web", help="Run without the web face.")] = False,
+) -> None:
+    """Run the daemon: a check at start, then every `interval`; reloads watchlist edits live; serves the web face."""
     from monitor.daemon import run_daemon
     from monitor.store.db import open_engine
+    from monitor.web.launch import prepare
 
     setup_logging(False)
     with user_errors():
         settings, watchlist = load()
         engine = open_engine(settings.database_url)
-    code = asyncio.run(run_daemon(settings, watchlist, engine))
+        web = None if no_web else prepare(settings, listen)
+    code = asyncio.run(run_daemon(settings, watchlist, engine, web))
     raise typer.Exit(code)
+
+
+def serve(listen: Annotated[str | None, LISTEN] = None) -> None:
+    """Serve the web face alone (no checks) on the same database, e.g. from a second machine."""
+    from monitor.store.db import open_engine
+    from monitor.watchlist import LiveWatchlist
+    from monitor.web.launch import prepare
+    from monitor.web.server import serve_alone
+
+    setup_logging(False)
+    with user_errors():
+        settings, watchlist = load()
+        engine = open_engine(settings.database_url)
+        web = prepare(settings, listen)
+    live = LiveWatchlist(watchlist)
+    raise typer.Exit(asyncio.run(serve_alone(web.server(settings, engine, live.latest))))

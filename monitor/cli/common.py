@@ -20,6 +20,8 @@ USER_ERRORS = (
     ("monitor.watchlist._base", "WatchlistError", 2, ""),
     ("monitor.store.errors", "StoreError", 2, ""),
     ("monitor.settings", "SettingsError", 2, ""),
+    ("monitor.web.server", "ListenError", 2, "MONITOR_WEB_LISTEN / --listen: "),
+    ("monitor.web.access", "TokenError", 2, ""),
     ("sqlalchemy.exc", "SQLAlchemyError", 1, "database error: "),  # e.g. the disk filled up mid-check
 )
 
@@ -38,11 +40,11 @@ def user_errors() -> Iterator[None]:
         for module, name, code, prefix in USER_ERRORS:
             kind = getattr(sys.modules.get(module), name, None)
             if kind is not None and isinstance(exc, kind):
-                if prefix:  # a database error: SQLAlchemy is loaded, so is the store's wording of it
+                if module.startswith("sqlalchemy"):  # SQLAlchemy is loaded, so is the store's wording of it
                     from monitor.store.errors import first_line
 
                     fail(f"{prefix}{first_line(exc)}", code)
-                fail(str(exc), code)
+                fail(f"{prefix}{exc}", code)
         raise
 
 

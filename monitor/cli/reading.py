@@ -9,13 +9,13 @@ from monitor.cli.common import load, user_errors
 
 def list_trials() -> None:
     """One line per tracked trial: id, status, last update posted, last checked."""
-    from monitor import overview
+    from monitor.overview import state
     from monitor.core.status import status_words
     from monitor.store.db import open_engine
 
     with user_errors():
         settings, watchlist = load()
-        seen = overview.watching(open_engine(settings.database_url), watchlist)
+        seen = state.watching(open_engine(settings.database_url), watchlist)
     if seen.everything:
         typer.echo(f"Watching every record in the registry (trials: all): {seen.known:,} known so far.")
     for search in seen.searches:
@@ -50,29 +50,29 @@ def list_trials() -> None:
 
 def status() -> None:
     """The last check, any registry outage, and deliveries still pending or failing."""
-    from monitor import overview
+    from monitor.overview import state
     from monitor.check import targets_of
     from monitor.delivery.describe import target_lines
     from monitor.store.db import open_engine
 
     with user_errors():
         settings, watchlist = load()
-        state = overview.monitor_state(open_engine(settings.database_url), watchlist)
-    last = state.last_check
+        standing = state.monitor_state(open_engine(settings.database_url), watchlist)
+    last = standing.last_check
     if last is None:
         typer.echo("No check has run yet.")
     else:
         typer.echo(f"Last check: {last.started_at:%Y-%m-%d %H:%M} UTC, {last.outcome}, registry data of "
                    f"{last.data_timestamp or '—'}, {last.requests} requests.")
-    if state.failed_in_a_row:
-        typer.echo(f"Registry unavailable for the last {state.failed_in_a_row} checks (since "
-                   f"{state.failing_since:%Y-%m-%d %H:%M} UTC); targets are told after {state.outage_after}.")
+    if standing.failed_in_a_row:
+        typer.echo(f"Registry unavailable for the last {standing.failed_in_a_row} checks (since "
+                   f"{standing.failing_since:%Y-%m-%d %H:%M} UTC); targets are told after {standing.outage_after}.")
     targets = targets_of(watchlist)
-    typer.echo(f"{state.watched} trials watched, alerts to {len(targets)} target(s):")
-    for line in target_lines(targets, settings.now(), state.waiting, state.oldest_waiting):
+    typer.echo(f"{standing.watched} trials watched, alerts to {len(targets)} target(s):")
+    for line in target_lines(targets, settings.now(), standing.waiting, standing.oldest_waiting):
         typer.echo(line)
-    if not [row for row in state.deliveries if row[1] != "held"]:
-        typer.echo("Every alert has been delivered" + (" (or waits for its digest)." if state.waiting else "."))
-    for masked, kind, count, error in sorted(state.deliveries):
+    if not [row for row in standing.deliveries if row[1] != "held"]:
+        typer.echo("Every alert has been delivered" + (" (or waits for its digest)." if standing.waiting else "."))
+    for masked, kind, count, error in sorted(standing.deliveries):
         line = f"  {masked}: {count} {'waiting for the digest' if kind == 'held' else kind}"
         typer.echo(line + (f" (last error: {error})" if error else ""))

@@ -43,6 +43,8 @@ class Entry:
     ref: str = ""  # a stable identity (the stored event's number), for feed ids
     source: str = "trial-monitor"  # or "registry history" (backfilled)
     link: str = ""  # the trial's public page on its registry
+    field: str = ""  # the field or group it concerns (``overall_status``, ``primary_completion`` …)
+    posted: str | None = None  # the record's "last update posted" when it was seen
 
 
 def plain(text: str) -> str:

@@ -58,3 +58,15 @@ def due(session: Session, registry: str, key: str, now: datetime) -> list[Any]:
                col(Trial.expectations_due_at) <= now)  # a NULL due date: nothing can turn by the date alone
     return list(session.execute(
         select(*columns).where(col(Trial.registry_key) == registry, col(Trial.snapshot_hash).is_not(None), when)))
+
+
+def rows(session: Session, registry: str, trial_ids: Iterable[str]) -> dict[str, list[ExpectationState]]:
+    """The expectation rows of these trials (what is true of each, with the sentence it turned true with)."""
+    ids = list(dict.fromkeys(trial_ids))
+    found: dict[str, list[ExpectationState]] = {}
+    for start in range(0, len(ids), CHUNK):
+        for row in session.exec(select(ExpectationState).where(
+                col(ExpectationState.registry_key) == registry,
+                col(ExpectationState.trial_id).in_(ids[start : start + CHUNK]))):
+            found.setdefault(row.trial_id, []).append(row)
+    return found

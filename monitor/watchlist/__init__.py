@@ -17,12 +17,14 @@ trials list in place, keeping the user's comments and layout byte for byte.
 
 from ._base import WatchlistError, normalise_trial_id, parse_interval, parse_pause
 from ._edit import add_trials, remove_trials
+from ._live import LiveWatchlist
 from ._load import KNOWN_KEYS, TrialEntry, Watchlist, load_watchlist
 from ._searches import Search
 from ._targets import Target, mask_url
 
 __all__ = [
     "KNOWN_KEYS",
+    "LiveWatchlist",
     "Search",
     "Target",
     "TrialEntry",

@@ -11,11 +11,12 @@ with the file's own sequence indentation. The file is replaced atomically.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,11 @@ _KEY_RE = re.compile(  # a "trials:" line holding no items: "trials:", "trials: 
 )
 
 
-def add_trials(path: Path, ids: Sequence[str]) -> list[tuple[str, bool]]:
-    """Append the ids not yet watched; returns ``(id, added?)`` in the order given."""
+def add_trials(path: Path, ids: Sequence[str], labels: Mapping[str, str] | None = None) -> list[tuple[str, bool]]:
+    """Append the ids not yet watched (with a label where ``labels`` gives one, as ``{id: …, label: …}``);
+    returns ``(id, added?)`` in the order given."""
     wanted = [normalise_trial_id(i) for i in ids]  # ValueError before the file is touched
+    named = {normalise_trial_id(k): v for k, v in (labels or {}).items() if v}
 
     def change(items: list[Any]) -> tuple[list[Any], list[tuple[str, bool]]]:
         present = {_entry_id(e) for e in items}
@@ -42,7 +45,7 @@ def add_trials(path: Path, ids: Sequence[str]) -> list[tuple[str, bool]]:
             result.append((trial_id, trial_id not in present))
             if trial_id not in present:
                 present.add(trial_id)
-                new.append(trial_id)
+                new.append(CommentedMap(id=trial_id, label=named[trial_id]) if trial_id in named else trial_id)
         return new, result
 
     return _edit(Path(path), change)
@@ -145,8 +148,9 @@ def _text_remove(lines: list[str], data: CommentedMap, removed: list[int]) -> bo
     return True
 
 
-def _text_add(lines: list[str], text: str, data: CommentedMap, added: list[str]) -> bool:
-    """Insert one ``- NCT…`` line per id after the last item, with that item's indentation."""
+def _text_add(lines: list[str], text: str, data: CommentedMap, added: list[Any]) -> bool:
+    """Insert one ``- NCT…`` line per id (``- {id: NCT…, label: "…"}`` for a labelled one) after the
+    last item, with that item's indentation."""
     nl = _newline(lines)
     trials = data.get("trials")
     if isinstance(trials, CommentedSeq) and len(trials):
@@ -173,8 +177,15 @@ def _text_add(lines: list[str], text: str, data: CommentedMap, added: list[str])
         return False
     if 0 < at == len(lines) and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += nl
-    lines[at:at] = [f"{indent}-{' ' * gap}{trial_id}{nl}" for trial_id in added]
+    lines[at:at] = [f"{indent}-{' ' * gap}{_item_text(item)}{nl}" for item in added]
     return True
+
+
+def _item_text(item: Any) -> str:
+    """An added item as one line of YAML; a label as a double-quoted scalar (JSON's escapes are YAML's)."""
+    if isinstance(item, dict):
+        return f"{{id: {item['id']}, label: {json.dumps(item['label'], ensure_ascii=False)}}}"
+    return str(item)
 
 
 def _item_span(lines: list[str], seq: CommentedSeq, index: int) -> tuple[int, int, int, int]:
@@ -217,7 +228,7 @@ def _seq_offset(lines: list[str], data: CommentedMap) -> int:
 # ---------------------------------------------------------------- fallback: ruamel round-trip dump
 
 
-def _dump_edit(text: str, data: CommentedMap, removed: list[int], added: list[str]) -> str:
+def _dump_edit(text: str, data: CommentedMap, removed: list[int], added: list[Any]) -> str:
     """The same edit through ruamel's round-trip dumper, indented like the file's sequences."""
     offset = _seq_offset(_LINE_RE.findall(text), data)
     trials = data.get("trials")

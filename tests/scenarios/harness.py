@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +28,13 @@ class Result:
         return self.out + self.err
 
 
+def free_port() -> int:
+    """A loopback TCP port that was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class Home:
     """A user's folder: a watchlist, a database under snapshots/, a registry URL."""
 
@@ -43,6 +51,7 @@ class Home:
             "MONITOR_HTTP_TIMEOUT": "3",
             "MONITOR_RETRY_BUDGET": "20",
             "MONITOR_DELIVERY_TIMEOUT": "5",
+            "MONITOR_WEB_LISTEN": f"127.0.0.1:{free_port()}",  # `run` serves the web face: a port of its own
             **env,
         }
 
