@@ -24,7 +24,8 @@ run: $(STAMP)
 check: $(STAMP)
 	$(BIN)/trial-monitor check --verbose
 
-## The whole suite (installs what it needs first). Most tests wait on subprocesses, so they run
+## The whole suite (installs what it needs first: the venv and packages here; PostgreSQL and Chromium
+## from Debian's packages, by the tests that need them). Most tests wait on subprocesses, so they run
 ## four at a time; a file's tests stay together (the container tests share one image).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 4 --dist loadfile

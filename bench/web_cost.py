@@ -46,14 +46,15 @@ PAGES = (
 )
 
 
-def build(folder: Path, trials: int) -> dict[str, str]:
-    """A database of ``trials`` watched trials with their baselines and a day of changes."""
+def build(folder: Path, trials: int, everything: bool = False) -> dict[str, str]:
+    """A database of ``trials`` watched trials (``trials: all`` of an N-record registry when ``everything``)
+    with their baselines and a day of changes."""
     today = dt.date.today()
     store = SyntheticStudies(trials, seed=1, start_date=today - dt.timedelta(days=30))
     registry = StandInRegistry(store=store, data_timestamp=f"{today - dt.timedelta(days=1)}T09:00:05")
     with registry:
-        (folder / "watchlist.yaml").write_text("interval: 6h\nrequest_pause: 0s\ntrials:\n"
-                                               + "".join(f"  - {i}\n" for i in store.ids()))
+        listed = "trials: all\n" if everything else "trials:\n" + "".join(f"  - {i}\n" for i in store.ids())
+        (folder / "watchlist.yaml").write_text("interval: 6h\nrequest_pause: 0s\n" + listed)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")} | {
             "MONITOR_CTGOV_URL": registry.base_url, "MONITOR_WATCHLIST": str(folder / "watchlist.yaml"),
             "MONITOR_DATABASE_URL": f"sqlite:///{folder / 'monitor.db'}",
@@ -92,16 +93,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--everything", action="store_true", help="watch `trials: all` of an N-record registry")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="web-cost-") as scratch:
         folder = Path(scratch)
         print(f"building a database of {args.trials:,} watched trials …", file=sys.stderr)
-        env = build(folder, args.trials)
+        env = build(folder, args.trials, args.everything)
         settings = Settings.from_env(env)
         watchlist = load_watchlist(settings.watchlist_path)
         app = make_app(Host(open_engine(settings.database_url), settings, lambda: watchlist, TOKEN))
         rows = asyncio.run(measure(app, args.runs))
-    print(f"\n| page (N = {args.trials:,}, {args.runs} requests each) | best | median | p95 | size |")
+    mode = "`trials: all`, " if args.everything else ""
+    print(f"\n| page ({mode}N = {args.trials:,}, {args.runs} requests each) | best | median | p95 | size |")
     print("|---|---:|---:|---:|---:|")
     for _, words, size, times in rows:
         ordered = sorted(times)

@@ -57,16 +57,24 @@ def page(
 
 def status_counts(session: Session, registry: str, among: Sequence[str] | None) -> dict[str, int]:
     """How many trials have each status (``awaiting``: no baseline yet)."""
+    if among is None:  # a whole registry: counted by the database
+        grouped = session.execute(select(Trial.overall_status, col(Trial.snapshot_hash).is_(None), func.count())
+                                  .where(mine(registry)).group_by(Trial.overall_status, col(Trial.snapshot_hash).is_(None)))
+        counts: dict[str, int] = {}
+        for status, awaiting, count in grouped:
+            key = AWAITING if awaiting or not status else status
+            counts[key] = counts.get(key, 0) + count
+        return counts
     rows = session.execute(select(Trial.trial_id, Trial.overall_status, Trial.snapshot_hash).where(mine(registry)))
-    wanted = None if among is None else set(among)
-    counts: dict[str, int] = {}
+    wanted = set(among)
+    counts = {}
     seen = 0
     for trial_id, status, snapshot in rows:
-        if wanted is None or trial_id in wanted:
+        if trial_id in wanted:
             key = status if snapshot is not None and status else AWAITING
             counts[key] = counts.get(key, 0) + 1
             seen += 1
-    if wanted is not None and len(wanted) > seen:
+    if len(wanted) > seen:
         counts[AWAITING] = counts.get(AWAITING, 0) + len(wanted) - seen
     return counts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import time
 
-from tests.scenarios.harness import Home, sponsor_edit, stop, wait_until
+from tests.scenarios.harness import Home, free_port, sponsor_edit, stop, wait_until
 from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
@@ -61,7 +61,7 @@ def test_one_instance_runs_the_schedule_and_another_takes_over(
     first_log, second_log = home.folder / "first.log", home.folder / "second.log"
     first = home.start("run", log=first_log)
     assert wait_until(lambda: "trial-monitor running" in first_log.read_text())
-    second = home.start("run", log=second_log)
+    second = home.start("run", "--listen", f"127.0.0.1:{free_port()}", log=second_log)  # a web face of its own
     try:
         assert wait_until(lambda: "standing by" in second_log.read_text())
         time.sleep(2)
