@@ -5,31 +5,13 @@
 #                                (needs root or sudo -n)
 set -eu
 
-die() {
-    echo "scripts/chromium.sh: $*" >&2
-    exit 1
-}
-
 ensure() {
     if [ -x /usr/bin/chromium ]; then
         echo "Chromium found: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
         return 0
     fi
-    command -v apt-get >/dev/null 2>&1 \
-        || die "no /usr/bin/chromium and no apt-get to install it (install Debian's chromium package)"
-    if [ "$(id -u)" -eq 0 ]; then
-        as_root=""
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        as_root="sudo -n"
-    else
-        die "Chromium is not installed and installing it needs root: run 'sudo apt-get install chromium'"
-    fi
-    echo "Installing Debian's chromium package (apt-get) ..."
-    $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q \
-        || die "apt-get update failed (no network or no package mirror?)"
-    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium \
-        || die "apt-get install chromium failed"
-    [ -x /usr/bin/chromium ] || die "chromium was installed but /usr/bin/chromium is missing"
+    "$(dirname "$0")/debian-install.sh" chromium
+    [ -x /usr/bin/chromium ] || { echo "scripts/chromium.sh: chromium was installed but /usr/bin/chromium is missing" >&2; exit 1; }
     echo "Chromium installed: $(/usr/bin/chromium --version 2>/dev/null)"
 }
 

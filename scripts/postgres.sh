@@ -27,21 +27,7 @@ ensure() {
         echo "PostgreSQL found: $dir"
         return 0
     fi
-    command -v apt-get >/dev/null 2>&1 \
-        || die "no PostgreSQL under /usr/lib/postgresql/*/bin and no apt-get to install it (install PostgreSQL's server binaries, or set MONITOR_TEST_PG_URL to an existing server)"
-    if [ "$(id -u)" -eq 0 ]; then
-        as_root=""
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        as_root="sudo -n"
-    else
-        die "PostgreSQL is not installed and installing it needs root: run 'sudo apt-get install postgresql', or set MONITOR_TEST_PG_URL to an existing server"
-    fi
-    echo "Installing Debian's postgresql package (apt-get) ..."
-    export DEBIAN_FRONTEND=noninteractive
-    $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q \
-        || die "apt-get update failed (no network or no package mirror?)"
-    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql \
-        || die "apt-get install postgresql failed"
+    "$(dirname "$0")/debian-install.sh" postgresql
     dir=$(bindir) || die "postgresql was installed but no initdb is under /usr/lib/postgresql/*/bin"
     echo "PostgreSQL installed: $dir"
 }

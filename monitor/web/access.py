@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, quote
 
 TOKEN_FILE = "web-token"
 COOKIE = "tm_session"
-PUBLIC = ("/healthz", "/login", "/static/")
+PUBLIC = ("/healthz", "/login")  # and everything under /static/ (the style sheet)
 MACHINES = ("/api/", "/metrics")  # answered 401, never sent to the sign-in page
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_FORM = 64 * 1024  # bytes of a form read to find its CSRF token
@@ -121,7 +121,7 @@ class AccessMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "/")
-        if path == "/healthz" or path == "/login" or path.startswith("/static/"):
+        if path in PUBLIC or path.startswith("/static/"):
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)

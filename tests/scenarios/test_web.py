@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from tests.scenarios.harness import Home, sponsor_edit, wait_until
+from tests.scenarios.harness import Home, wait_until
 from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
-from tests.support.web import TOKEN, checked, running
+from tests.support.web import TOKEN, checked, running, start_recruiting
 
 WATCHED = ["NCT06171568", "NCT00973089", "NCT02513394"]
 SECRET, HEADER_SECRET = "s3cretpw", "h3adersecret"
@@ -93,11 +93,7 @@ def test_dashboard_and_trial_page_after_a_status_change(
     registry.update("NCT00973089", lambda s: s["protocolSection"]["identificationModule"].update(briefTitle=HOSTILE))
     watch(home, hook)
     with running(home) as web:
-        assert checked(home, "NCT06171568")
-        sponsor_edit(registry, "NCT06171568",
-                     lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
-        registry.refresh()
-        home.run("check")  # the daemon's next check is an hour away: this one records the change
+        start_recruiting(home, registry)
         browser = web.signed_in()
         board = browser.get("/").text
         for trial_id in WATCHED:
@@ -125,11 +121,7 @@ def test_dashboard_and_trial_page_after_a_status_change(
 def test_what_must_never_show(home: Home, registry: StandInRegistry, hook: JsonReceiver) -> None:
     watch(home, hook)
     with running(home) as web:
-        assert checked(home, "NCT06171568")
-        sponsor_edit(registry, "NCT06171568",
-                     lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
-        registry.refresh()
-        home.run("check")
+        start_recruiting(home, registry)
         browser, api = web.signed_in(), web.client()
         seen = [browser.get(p).text for p in ("/", "/trials/NCT06171568", "/feed.atom", "/trials/NCT06171568/feed.atom")]
         seen += [api.get(p).text for p in ("/api/v1/trials", "/api/v1/trials/NCT06171568", "/api/v1/status",

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.scenarios.harness import Home, sponsor_edit
+from tests.scenarios.harness import Home
 from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
-from tests.support.web import TOKEN, checked, running
+from tests.support.web import TOKEN, running, start_recruiting
 
 WATCHED = ["NCT06171568", "NCT00973089", "NCT02513394"]
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -22,18 +22,10 @@ def watch(home: Home, hook: JsonReceiver) -> None:
     home.write_watchlist(WATCHED, [hook.url()], interval="1h")
 
 
-def record_the_change(home: Home, registry: StandInRegistry) -> None:
-    """After the baselines, NCT06171568 recruiting, recorded by a check (the daemon's next is an hour away)."""
-    assert checked(home, "NCT06171568")
-    sponsor_edit(registry, "NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
-    registry.refresh()
-    assert home.run("check").code == 0
-
-
 def test_the_api_answers_as_its_document_says(home: Home, registry: StandInRegistry, hook: JsonReceiver) -> None:
     watch(home, hook)
     with running(home) as web:
-        record_the_change(home, registry)
+        start_recruiting(home, registry)
         api = web.client()
         document = api.get("/api/openapi.json").json()
         assert document["openapi"].startswith("3.1") and set(document["paths"]) == {
@@ -93,7 +85,7 @@ def test_the_feeds_are_valid_atom_linking_to_the_trial_pages(
 ) -> None:
     watch(home, hook)
     with running(home) as web:
-        record_the_change(home, registry)
+        start_recruiting(home, registry)
         reader = web.client(bearer=False)
         answer = reader.get("/feed.atom", params={"token": TOKEN})
         assert answer.headers["content-type"].startswith("application/atom+xml")
@@ -115,7 +107,7 @@ def test_metrics_parse_and_name_no_trial_and_no_url(home: Home, registry: StandI
                                                     hook: JsonReceiver) -> None:
     watch(home, hook)
     with running(home) as web:
-        record_the_change(home, registry)
+        start_recruiting(home, registry)
         hook.wait_for(1)
         text = web.client().get("/metrics").text
     families = {f.name: f for f in text_string_to_metric_families(text)}
@@ -141,7 +133,7 @@ def test_the_static_site_has_every_page_and_nothing_secret(home: Home, registry:
                                                            hook: JsonReceiver) -> None:
     watch(home, hook)
     with running(home):
-        record_the_change(home, registry)
+        start_recruiting(home, registry)
     out = home.folder / "site"
     done = home.run("site", str(out))
     assert done.code == 0 and "3 trial pages" in done.out, done.text

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.scenarios.harness import Home, stop, wait_until
+from tests.scenarios.harness import Home, sponsor_edit, stop, wait_until
+from tests.standin.registry import StandInRegistry
 
 TOKEN = "test-token-4f9c2b7d1e8a6c3f5b0d9e2a7c4f1b8e"
 
@@ -83,3 +84,12 @@ def checked(home: Home, trial_id: str, timeout: float = 30) -> bool:
     """Wait until ``list`` shows the trial with its baseline recorded."""
     return wait_until(lambda: any(line.startswith(trial_id) and "awaiting" not in line
                                   for line in home.run("list").out.splitlines()), timeout=timeout)
+
+
+def start_recruiting(home: Home, registry: StandInRegistry) -> None:
+    """After its baseline, NCT06171568 starts recruiting, recorded by a check (a daemon on ``interval: 1h``
+    would see it only in an hour)."""
+    assert checked(home, "NCT06171568")
+    sponsor_edit(registry, "NCT06171568", lambda s: s["protocolSection"]["statusModule"].update(overallStatus="RECRUITING"))
+    registry.refresh()
+    assert home.run("check").code == 0
