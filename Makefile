@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install check bench clean
+.PHONY: run demo test install check bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
@@ -19,6 +19,12 @@ install: $(STAMP)
 ## The daemon on the bundled watchlist.yaml, database under snapshots/ (Ctrl-C stops it).
 run: $(STAMP)
 	$(BIN)/trial-monitor run
+
+## See it work offline: a stand-in registry serving bundled real records, the daemon on a throwaway
+## folder, and 3 records changed a minute later (real alerts within two minutes). Ctrl-C stops it;
+## e.g. ARGS="--change-after 10 --keep".
+demo: $(STAMP)
+	$(BIN)/trial-monitor demo $(ARGS)
 
 ## One check, then exit.
 check: $(STAMP)

@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report import report  # noqa: E402
-from tests.standin import StandInRegistry, SyntheticStudies  # noqa: E402
+from monitor.registry.ctgov.standin.registry import StandInRegistry  # noqa: E402
+from monitor.registry.ctgov.standin.synthetic import SyntheticStudies  # noqa: E402
 
 MIB = 2**20
 # Runs `python -m monitor <args>` and, at exit, writes its own CPU time and peak RSS: getrusage of a

@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/diff_cost.py [--runs 20]
 
-NCT02513394 (1.4 MB of JSON, 437 sites) is the largest record in tests/fixtures/ctgov. Its
-view is made twice (old and new), fingerprinted, then compared with a site removed and the
+NCT02513394 (1.4 MB of JSON, 437 sites) is the largest bundled record (monitor/registry/ctgov/standin/
+records). Its view is made twice (old and new), fingerprinted, then compared with a site removed and the
 primary completion moved: the work a check does for one changed trial, without I/O.
 Figures: bench/README.md ("diff_cost.py").
 """
@@ -23,7 +23,7 @@ from monitor.core.diff import compare  # noqa: E402
 from monitor.core.view import fingerprint  # noqa: E402
 from monitor.registry.ctgov.record import view_of  # noqa: E402
 
-RECORD = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "ctgov" / "NCT02513394.json"
+RECORD = Path(__file__).resolve().parents[1] / "monitor/registry/ctgov/standin/records/NCT02513394.json"
 
 
 def best(runs: int, work) -> float:  # type: ignore[no-untyped-def]

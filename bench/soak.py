@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry, fixture_studies  # noqa: E402
 from tests.scenarios.harness import free_port, sponsor_edit
-from tests.standin.registry import StandInRegistry, fixture_studies  # noqa: E402
 from tests.support.receivers import JsonReceiver  # noqa: E402
 
 TRIALS = ["NCT06171568", "NCT00973089", "NCT04207047", "NCT03418623", "NCT03630471", "NCT02210780"]

@@ -27,12 +27,13 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry  # noqa: E402
+from monitor.registry.ctgov.standin.synthetic import SyntheticStudies  # noqa: E402
 from monitor.settings import Settings  # noqa: E402
 from monitor.store.db import open_engine  # noqa: E402
 from monitor.watchlist import load_watchlist  # noqa: E402
 from monitor.web.app import make_app  # noqa: E402
 from monitor.web.host import Host  # noqa: E402
-from tests.standin import StandInRegistry, SyntheticStudies  # noqa: E402
 
 TOKEN = "bench-token"
 PAGES = (

@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from monitor.check import run_check, targets_of
+from monitor.core.words import count_words
 from monitor.delivery.worker import deliver_due
 from monitor.heartbeat import Heartbeat, iso, remove
 from monitor.settings import Settings
@@ -45,6 +46,7 @@ class Daemon:
         self.beat = Heartbeat(interval=watchlist.interval_seconds)
         self._check_task: asyncio.Task[None] | None = None
         self._failures = 0  # consecutive failed checks: the next one comes sooner than `interval`
+        self._said_missing: set[str] = set()  # trials said to be unknown to the registry: once per process
         self.live = LiveWatchlist(watchlist)
 
     async def run(self) -> int:
@@ -109,8 +111,10 @@ class Daemon:
         self.scheduler.add_job(self.check, IntervalTrigger(seconds=self.watchlist.interval_seconds),
                                id="check", next_run_time=now)
         self.scheduler.add_job(self.retry_deliveries, IntervalTrigger(seconds=30), id="deliveries")
-        log.info("trial-monitor running: %d trials, every %s, alerts to %s", len(self.watchlist.trial_ids),
-                 _words(self.watchlist.interval_seconds), ", ".join(t.masked for t in targets_of(self.watchlist)))
+        trials = len(self.watchlist.trial_ids)
+        log.info("trial-monitor running: %d trial%s, every %s, registry %s, alerts to %s", trials,
+                 "" if trials == 1 else "s", _words(self.watchlist.interval_seconds), self.settings.ctgov_shown,
+                 ", ".join(t.masked for t in targets_of(self.watchlist)))
         await self.stopping.wait()
 
     async def check(self) -> None:
@@ -119,7 +123,7 @@ class Daemon:
         self.heartbeat()
         try:
             report = await run_check(self.settings, self.watchlist, self.engine, ignore_backoff=False)
-            for line in report.lines():
+            for line in report.lines(said=self._said_missing):
                 log.info(line)
             self.beat.last_outcome = report.outcome
             self._after(report.outcome)
@@ -153,7 +157,10 @@ class Daemon:
         old, self.watchlist = self.watchlist, new
         added = [i for i in new.trial_ids if i not in old.trial_ids]
         removed = [i for i in old.trial_ids if i not in new.trial_ids]
-        log.info("watchlist reloaded: %d trials (%d added, %d removed)", len(new.trial_ids), len(added), len(removed))
+        log.info("watchlist reloaded: %s (%d added, %d removed)", count_words(len(new.trial_ids), "trial"),
+                 len(added), len(removed))
+        for warning in new.warnings:
+            log.warning("%s", warning)
         if self.scheduler.get_job("check") is None:  # standing by: nothing scheduled to adjust
             return
         if new.interval_seconds != old.interval_seconds:
@@ -170,9 +177,9 @@ class Daemon:
             report = await deliver_due(self.engine, targets_of(self.watchlist), self.settings.now(),
                                        ignore_backoff=False, timeout=self.settings.delivery_timeout)
         if report.digests:  # digests are made here too: at their time, or as soon as the daemon is back
-            log.info("%d digest(s) due", report.digests)
+            log.info("%s due", count_words(report.digests, "digest"))
         if report.sent:
-            log.info("delivered %d pending alert(s)", report.sent)
+            log.info("delivered %s", count_words(report.sent, "pending alert"))
 
     async def beat_job(self) -> None:
         self.heartbeat()  # a coroutine job runs on the loop, never beside a check's own beat

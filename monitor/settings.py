@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from monitor.core.words import shown_url
 from monitor.registry.ctgov.facts import DEFAULT_API_URL
 
 DEFAULT_DATABASE_URL = "sqlite:///snapshots/monitor.db"
@@ -32,6 +34,11 @@ class Settings:
     web_token: str | None = field(default=None, repr=False)  # MONITOR_WEB_TOKEN: never shown
 
     @property
+    def ctgov_shown(self) -> str:
+        """The registry URL as it may be shown (any user name and password in it masked)."""
+        return shown_url(self.ctgov_url)
+
+    @property
     def data_folder(self) -> Path:
         """Where the daemon keeps its own files (the heartbeat, the web's access token)."""
         return self.heartbeat_path.parent
@@ -41,8 +48,8 @@ class Settings:
         env = os.environ if env is None else env
         return cls(
             watchlist_path=Path(env.get("MONITOR_WATCHLIST") or "watchlist.yaml"),
-            database_url=env.get("MONITOR_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            ctgov_url=(env.get("MONITOR_CTGOV_URL") or DEFAULT_API_URL).rstrip("/"),
+            database_url=database_url(env.get("MONITOR_DATABASE_URL") or DEFAULT_DATABASE_URL),
+            ctgov_url=_registry_url(env.get("MONITOR_CTGOV_URL") or DEFAULT_API_URL),
             now_override=_parse_now(env.get("MONITOR_NOW")),
             heartbeat_path=Path(env.get("MONITOR_HEARTBEAT") or "snapshots/heartbeat.json"),
             http_timeout=_number(env, "MONITOR_HTTP_TIMEOUT", 20.0),
@@ -53,9 +60,37 @@ class Settings:
             web_token=env.get("MONITOR_WEB_TOKEN") or None,
         )
 
+    def with_files(self, watchlist: Path | None = None, database: str | None = None) -> Settings:
+        """These settings with the command line's ``--watchlist`` / ``--database`` (when given) instead
+        of the environment's."""
+        return replace(
+            self,
+            watchlist_path=watchlist if watchlist is not None else self.watchlist_path,
+            database_url=database_url(database) if database is not None else self.database_url,
+        )
+
     def now(self) -> datetime:
         """The current time, or ``MONITOR_NOW`` when set (tests and replays)."""
         return self.now_override or datetime.now(timezone.utc)
+
+
+def database_url(raw: str) -> str:
+    """A database URL; a plain path (``snapshots/monitor.db``, ``~/trials.db``) means SQLite at that path."""
+    text = raw.strip()
+    if "://" in text or text.startswith("sqlite:"):
+        return text
+    if not text:
+        raise SettingsError("the database location is empty (give a path or a database URL)")
+    return f"sqlite:///{Path(text).expanduser()}"
+
+
+def _registry_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"MONITOR_CTGOV_URL={shown_url(url)!r} is not an http:// or https:// URL "
+                            f"(e.g. {DEFAULT_API_URL})")
+    return url
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

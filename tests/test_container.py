@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import free_port, sponsor_edit, wait_until
-from tests.standin.registry import StandInRegistry
 from tests.support.container import CONTAINER_CHECK, IMAGE, REPO_ROOT, Container, build, podman
 from tests.support.receivers import JsonReceiver
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry, fixture_studies
 from tests.scenarios.harness import Home
-from tests.standin.registry import StandInRegistry, fixture_studies
 
 BIG = ["NCT02513394", "NCT04431453", "NCT02552212"]
 

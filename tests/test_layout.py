@@ -160,6 +160,18 @@ def test_only_the_ctgov_adapter_knows_its_json_and_urls() -> None:
     assert found == []
 
 
+STANDIN = "monitor.registry.ctgov.standin"
+
+
+def test_only_the_demo_imports_the_stand_in_registry() -> None:
+    """The stand-in ships beside the adapter whose API it speaks, for `trial-monitor demo`: no other
+    module of the product imports it (the tests and the benchmarks do)."""
+    found = [f"{name} imports {imported}" for name, path in MODULES.items()
+             if not name.startswith(STANDIN) and name != "monitor.cli.demo"
+             for imported, _ in imports(path) if imported == STANDIN or imported.startswith(STANDIN + ".")]
+    assert found == []
+
+
 def test_modules_stay_small() -> None:
     big = {str(p.relative_to(REPO)): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert big == {}
@@ -194,7 +206,8 @@ BLOCKER = """
 import importlib.abc, sys
 
 class Blocked(importlib.abc.MetaPathFinder):
-    NAMES = ("aiosmtpd", "psycopg", "xdist", "pytest_timeout", "tests.standin", "tests.support.receivers")
+    NAMES = ("aiosmtpd", "psycopg", "xdist", "pytest_timeout", "monitor.registry.ctgov.standin.registry",
+             "monitor.registry.ctgov.standin.server", "tests.support.receivers")
 
     def find_spec(self, name, path=None, target=None):
         if any(name == n or name.startswith(n + ".") for n in self.NAMES):

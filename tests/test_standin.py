@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import signal
@@ -11,14 +12,17 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.standin import StandInRegistry, fixture_studies, load_fixture
-from tests.standin.query import dig
+from monitor.registry.ctgov.standin import edits
+from monitor.registry.ctgov.standin.query import dig
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.support.receivers import free_port
+from tests.support.records import fixture_studies, load_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_IDS = sorted(s["protocolSection"]["identificationModule"]["nctId"] for s in fixture_studies())
@@ -195,6 +199,48 @@ def test_mutation_api(registry: StandInRegistry, client: httpx.Client) -> None:
         registry.put({"protocolSection": {}})
 
 
+def test_revise_changes_records_as_the_registry_does(registry: StandInRegistry, client: httpx.Client) -> None:
+    """Posted on the next refresh's date, /version moved to it: an "updated since" listing finds them."""
+    stamp = registry.revise({
+        "NCT03281889": edits.new_status("TERMINATED", verified=date(2026, 11, 21), why_stopped="Sponsor decision"),
+        "NCT06388018": edits.slip(6),
+    })
+    assert stamp == "2026-11-21T09:00:05" == client.get("/version").json()["dataTimestamp"]
+    listed = client.get("/studies", params={"filter.advanced": "AREA[LastUpdatePostDate]RANGE[2026-11-20,MAX]",
+                                            "fields": "NCTId|OverallStatus|WhyStopped|PrimaryCompletionDate|"
+                                                      "CompletionDate|LastUpdatePostDate|StatusVerifiedDate"}).json()
+    assert ids_of(listed) == ["NCT03281889", "NCT06388018"]
+    stopped, slipped = (s["protocolSection"]["statusModule"] for s in listed["studies"])
+    assert stopped == {"overallStatus": "TERMINATED", "whyStopped": "Sponsor decision", "statusVerifiedDate": "2026-11",
+                       "primaryCompletionDateStruct": {"date": "2022-03-31", "type": "ESTIMATED"},
+                       "completionDateStruct": {"date": "2025-03-31", "type": "ESTIMATED"},
+                       "lastUpdatePostDateStruct": {"date": "2026-11-21", "type": "ACTUAL"}}
+    assert slipped["primaryCompletionDateStruct"] == slipped["completionDateStruct"] == {"date": "2027-07-16",
+                                                                                         "type": "ESTIMATED"}
+    assert registry.get("NCT06388018")["protocolSection"]["statusModule"]["lastUpdateSubmitDate"] == "2026-11-20"
+
+
+def test_results_posted_on_a_record_first_served_without_them() -> None:
+    real = load_fixture("NCT00763412")
+    before = edits.without_results(real)
+    assert before["hasResults"] is False and "resultsSection" not in before
+    assert before["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] == {"date": "2008-10-01",
+                                                                                      "type": "ESTIMATED"}
+    after = edits.applied(edits.results_posted(real, on=date(2026, 11, 21)), copy.deepcopy(before))
+    assert after["hasResults"] is True and after["resultsSection"] == real["resultsSection"]
+    status = after["protocolSection"]["statusModule"]
+    assert (status["resultsFirstSubmitDate"], status["resultsFirstSubmitQcDate"], status["resultsFirstPostDateStruct"]) \
+        == ("2026-10-22", "2026-11-18", {"date": "2026-11-21", "type": "ACTUAL"})
+    assert "resultsSection" in real  # the source record is left as it was
+
+
+@pytest.mark.parametrize(("day", "months", "later"), [
+    ("2027-01-16", 6, "2027-07-16"), ("2027-08-31", 6, "2028-02-29"), ("2013-01", 13, "2014-02"), ("2026-12", 1, "2027-01"),
+])
+def test_registry_dates_move_by_months(day: str, months: int, later: str) -> None:
+    assert edits.later(day, months) == later
+
+
 def test_request_log_counts_exactly(registry: StandInRegistry, client: httpx.Client) -> None:
     client.get("/version")
     registry.reset_log()
@@ -357,7 +403,7 @@ def test_restart_keeps_the_port(registry: StandInRegistry) -> None:
 
 def test_runs_as_a_script() -> None:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "tests.standin", "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "monitor.registry.ctgov.standin", "--port", str(port)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""

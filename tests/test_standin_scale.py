@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.standin import StandInRegistry, fixture_studies
-from tests.standin import query as q
-from tests.standin.synthetic import BASE, SyntheticStudies, fixture_templates, ordinal_bounds
+from monitor.registry.ctgov.standin import query as q
+from monitor.registry.ctgov.standin.registry import StandInRegistry, fixture_studies
+from monitor.registry.ctgov.standin.synthetic import BASE, SyntheticStudies, fixture_templates, ordinal_bounds
 
 N = 20_000
 CHEAP = "NCTId|NCTIdAlias|LastUpdatePostDate"

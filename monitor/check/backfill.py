@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from monitor.core.words import count_words
 from monitor.registry.base import HistoryUnavailable, Registry
 from monitor.store import history
 from monitor.store.tables import Backfill
@@ -70,7 +71,7 @@ async def backfill_some(registry: Registry, engine: Engine, trial_ids: Sequence[
             with Session(engine) as session:
                 history.mark_backfill(session, key, trial_id, state, now, retry, str(exc)[:500], attempts=attempts)
                 session.commit()
-            then = "it is not asked again" if retry is None else f"it is asked again in {2 ** (attempts - 1)} day(s)"
+            then = "it is not asked again" if retry is None else f"it is asked again in {count_words(2 ** (attempts - 1), 'day')}"
             log.warning("%s: no version history from the registry (%s); the check goes on, %s", trial_id, exc, then)
             if not exc.for_good:
                 break  # the history is down or throttling: leave the others for the next check

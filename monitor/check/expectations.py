@@ -17,8 +17,8 @@ from sqlmodel import Session
 from monitor.check.pipe import Context
 from monitor.core.choices import recipients
 from monitor.core.expectations import ExpectationChange, current_facts, evaluate, facts_of, note
-from monitor.store import trials
 from monitor.store import expectations as stored
+from monitor.store import trials
 
 CHUNK = 500  # snapshots read at a time when facts are made
 
@@ -37,10 +37,11 @@ def evaluate_watched(engine: Engine, context: Context, trial_ids: Sequence[str] 
         facts = {trial_id: found for trial_id, found, *_ in rows}
         _make_facts(session, context.registry, {r[0]: r[3] for r in rows if not current_facts(r[1])}, facts)
         before = stored.true_names(session, context.registry, list(facts))
+        untold = stored.true_names(session, context.registry, list(facts), untold=True) if before else {}
         evaluated: list[tuple[str, ExpectationChange]] = []
         for trial_id, _, since, _, updated in rows:
             change = evaluate(facts[trial_id], before.get(trial_id, set()), evaluated_since=since, now=context.now,
-                              options=options)
+                              options=options, untold=untold.get(trial_id, set()))
             evaluated.append((trial_id, change))
             stored.record_change(session, context.registry, trial_id, change, context.now)
             # one alert for the trial, whose record was not fetched in this check

@@ -88,6 +88,7 @@ class Pipe:
             views = trials.snapshot_views(session, [before[i].snapshot_hash or "" for i in differ])
             pasts = {i: history_of(*found) for i, found in history.past(session, c.registry, differ).items()}
             was = expecting.true_names(session, c.registry, list(page)) if c.expectations.enabled else {}
+            untold = expecting.true_names(session, c.registry, list(page), untold=True) if was else {}
             for trial_id, record in page.items():
                 state = before[trial_id]
                 decision = decide(
@@ -102,7 +103,8 @@ class Pipe:
                 if decision.view is not None and decision.outcome is not Outcome.ERROR and c.expectations.enabled:
                     change = evaluate(after.expectation_facts or {}, was.get(trial_id, set()), now=c.now,
                                       evaluated_since=state.expectations_since, options=c.expectations,
-                                      silent=decision.outcome is Outcome.BASELINE)
+                                      silent=decision.outcome is Outcome.BASELINE,
+                                      untold=untold.get(trial_id, set()), told=decision.events)
                     decision, after = join_events(decision, change.events), evaluated(after, change)
                     notes += [note(trial_id, event) for event in change.events]
                 told = recipients(c.targets, [(e.kind, e.level) for e in pushed(decision.events)])

@@ -18,8 +18,8 @@ from monitor.core.choices import recipients
 from monitor.core.model import ChangeEvent
 from monitor.core.searches import MatchChanges, SearchHit, match_changes, search_news
 from monitor.registry.base import Registry
-from monitor.store import trials
 from monitor.store import searches as stored
+from monitor.store import trials
 from monitor.watchlist import Search
 
 

@@ -6,7 +6,8 @@ import typer
 
 from monitor.cli.changelogs import feed, history, site
 from monitor.cli.checking import check, run, serve
-from monitor.cli.editing import add, remove
+from monitor.cli.demo import demo
+from monitor.cli.editing import add, init, remove
 from monitor.cli.reading import list_trials, status
 from monitor.cli.tools import health, notify_test, version
 
@@ -20,8 +21,9 @@ app = typer.Typer(
 )
 
 for name, command in (
-    ("check", check), ("run", run), ("serve", serve), ("add", add), ("remove", remove), ("list", list_trials),
+    ("init", init), ("check", check), ("run", run), ("serve", serve), ("add", add), ("remove", remove),
+    ("list", list_trials),
     ("status", status), ("history", history), ("feed", feed), ("site", site), ("notify-test", notify_test),
-    ("health", health), ("version", version),
+    ("health", health), ("version", version), ("demo", demo),
 ):
     app.command(name)(command)

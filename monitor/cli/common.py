@@ -1,4 +1,5 @@
-"""What every command shares: failing in one line, turning known errors into that line, logging."""
+"""What every command shares: failing in one line, turning known errors into that line, logging,
+the ``--watchlist`` and ``--database`` options, and opening the database to write or only to read."""
 
 from __future__ import annotations
 
@@ -6,13 +7,22 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from monitor.settings import Settings
     from monitor.watchlist import Watchlist
+
+WatchlistOption = Annotated[Path | None, typer.Option(
+    "--watchlist", metavar="FILE", help="The watchlist file (default: MONITOR_WATCHLIST, else ./watchlist.yaml).")]
+DatabaseOption = Annotated[str | None, typer.Option(
+    "--database", metavar="PATH|URL", help="The database: a file path (SQLite) or a database URL (default: "
+                                           "MONITOR_DATABASE_URL, else snapshots/monitor.db).")]
 
 # Known errors, by where they are defined: (module, class, exit code, prefix). An error whose
 # module was never imported cannot have been raised, so checking them costs no import.
@@ -48,9 +58,10 @@ def user_errors() -> Iterator[None]:
         raise
 
 
-def setup_logging(verbose: bool) -> None:
+def setup_logging() -> None:
+    """Our own lines at INFO on stderr; the libraries' only when they warn (never their debug lines)."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S",
         stream=sys.stderr,
@@ -61,12 +72,48 @@ def setup_logging(verbose: bool) -> None:
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
-def load() -> tuple[Settings, Watchlist]:
+def settings_for(watchlist: Path | None = None, database: str | None = None) -> Settings:
+    """The environment's settings, with the command line's ``--watchlist`` / ``--database`` first."""
     from monitor.settings import Settings
+
+    return Settings.from_env().with_files(watchlist, database)
+
+
+def load(
+    watchlist: Path | None = None, database: str | None = None, *, warn: bool = True
+) -> tuple[Settings, Watchlist]:
+    """The settings and the watchlist; what looks wrong in it (``warn``) is said on stderr, one line each."""
     from monitor.watchlist import load_watchlist
 
-    settings = Settings.from_env()
-    return settings, load_watchlist(settings.watchlist_path)
+    settings = settings_for(watchlist, database)
+    loaded = load_watchlist(settings.watchlist_path)
+    for warning in loaded.warnings if warn else ():
+        typer.echo(f"trial-monitor: {warning}", err=True)
+    return settings, loaded
+
+
+def open_store(settings: Settings) -> Engine:
+    """The database, made (folder, file, tables) and migrated when needed: for commands that write."""
+    from monitor.store.db import open_engine
+
+    return open_engine(settings.database_url)
+
+
+def read_store(settings: Settings) -> Engine:
+    """The database for a command that only reads it: a SQLite file that does not exist yet is
+    neither made nor its folder; an empty database in memory stands in (nothing recorded yet)."""
+    from sqlalchemy.exc import ArgumentError
+
+    from monitor.store.db import open_engine
+    from monitor.store.errors import sqlite_path
+
+    try:
+        path = sqlite_path(settings.database_url)
+    except ArgumentError:  # not a database URL at all: open_engine says so in one line
+        path = None
+    if path is not None and not path.exists():
+        return open_engine("sqlite://")
+    return open_engine(settings.database_url)
 
 
 def valid_id(raw: str) -> str:

@@ -7,20 +7,20 @@ import asyncio
 import typer
 
 from monitor import __version__
-from monitor.cli.common import fail, load, setup_logging, user_errors
+from monitor.cli.common import WatchlistOption, fail, load, setup_logging, user_errors
 
 
-def notify_test() -> None:
+def notify_test(watchlist: WatchlistOption = None) -> None:
     """Send a test message to every target and say which failed."""
     from monitor.check import targets_of
     from monitor.delivery.messages import sample_message_for
     from monitor.delivery.notify import SendResult, TargetLike, send
     from monitor.delivery.render import TemplateProblem
 
-    setup_logging(False)
+    setup_logging()
     with user_errors():
-        settings, watchlist = load()
-    targets = targets_of(watchlist)
+        settings, watched = load(watchlist, warn=False)
+    targets = targets_of(watched)
 
     async def send_one(target: TargetLike) -> SendResult:
         try:  # laid out as the target's alerts are (its template, or HTML for email)

@@ -1,32 +1,37 @@
 """Changelogs people can publish: a trial's dated events as text, Markdown, JSON or an Atom feed.
 
 Pure renderers over :class:`Entry` values (the read model makes them from the store; each entry
-carries the link to its trial's public page). Event texts are stored Markdown-safe (record text
-backslash-escaped); the Markdown renderer keeps them so, the others show them as plain text.
+carries the link to its trial's public page and its title). Event texts are stored Markdown-safe
+(record text backslash-escaped); the Markdown renderer keeps them so, the others show them as plain
+text. A change to the record is dated as the registry dates it (its "last update posted"), with the
+day trial-monitor detected it beside that where the two differ: as a blogger dates an update.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from monitor.core.events.context import PastVersion
 from monitor.core.model import Level
 from monitor.core.status import HIGH_STATUSES, status_words
-from monitor.core.words import clip, inline, md_escape
+from monitor.core.words import clip, md_escape
+from monitor.core.words import md_unescape as plain  # stored text as people read it
 
 FORMATS = ("text", "markdown", "json", "atom")
 ATOM = "http://www.w3.org/2005/Atom"
 # the namespace the first release derived from the registry's site URL (uuid5 of NAMESPACE_URL):
 # feed entry ids are derived from it, and must never change (feed readers would see every entry anew).
 _FEED_NAMESPACE = uuid.UUID("0935c22a-8058-5719-9a56-ae13d5c43d61")
-_ESCAPED = re.compile(r"\\([\\`*_\[\]<>#&])")
+# kinds that are not an edit the registry posted: dated by when they were detected
+NOT_POSTED = frozenset({"baseline", "registered", "not_found", "found_again", "expectation", "new_trial",
+                        "no_longer_matches", "outage"})
+TITLE_WIDTH = 60  # characters of a trial's title inside a feed entry's title
 
 
 @dataclass(frozen=True)
@@ -45,11 +50,28 @@ class Entry:
     link: str = ""  # the trial's public page on its registry
     field: str = ""  # the field or group it concerns (``overall_status``, ``primary_completion`` …)
     posted: str | None = None  # the record's "last update posted" when it was seen
+    title: str = ""  # the trial's title (record text, as the registry wrote it)
 
+    @property
+    def posted_day(self) -> date | None:
+        """The registry's date of this change (its "last update posted"), when it is an edit the
+        registry posted and that date reads; else None."""
+        if self.source != "trial-monitor" or self.kind in NOT_POSTED or not self.posted:
+            return None
+        try:
+            return date.fromisoformat(self.posted[:10])
+        except ValueError:
+            return None
 
-def plain(text: str) -> str:
-    """Stored (Markdown-safe) text as people read it: ``Sponsor\\_name`` → ``Sponsor_name``."""
-    return _ESCAPED.sub(r"\1", text)
+    @property
+    def day(self) -> date:
+        """The change's date: the registry's, else the day it was detected."""
+        return self.posted_day or self.when.date()
+
+    @property
+    def detected_apart(self) -> str:
+        """``" (detected 2026-11-23)"`` when that day is not the change's date; else ""."""
+        return f" (detected {self.when:%Y-%m-%d})" if self.day != self.when.date() else ""
 
 
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:
@@ -94,7 +116,8 @@ def render(entries: Sequence[Entry], fmt: str, *, now: datetime, title: str = ""
 def render_text(entries: Sequence[Entry]) -> str:
     """``2026-11-22  Overall status: Not yet recruiting → Recruiting``, one line each."""
     many = len({e.trial_id for e in entries}) > 1
-    return "".join(f"{e.when:%Y-%m-%d}  {e.trial_id + '  ' if many else ''}{plain(e.text)}\n" for e in entries)
+    return "".join(f"{e.day:%Y-%m-%d}  {e.trial_id + '  ' if many else ''}{plain(e.text)}{e.detected_apart}\n"
+                   for e in entries)
 
 
 def render_markdown(entries: Sequence[Entry], title: str = "") -> str:
@@ -102,22 +125,28 @@ def render_markdown(entries: Sequence[Entry], title: str = "") -> str:
     lines: list[str] = []
     for trial_id in dict.fromkeys(e.trial_id for e in entries):
         mine = [e for e in entries if e.trial_id == trial_id]
-        heading = f"{md_escape(trial_id)} · {inline(title, 200)}" if title else md_escape(trial_id)
+        named = title or next((e.title for e in mine if e.title), "")
+        heading = f"{md_escape(trial_id)} · {md_escape(clip(named, 200))}" if named.strip() else md_escape(trial_id)
         lines += [f"## {heading}", "", f"<{mine[0].link}>", ""] if mine[0].link else [f"## {heading}", ""]
         for e in mine:
             mark = f"**{e.level}** · " if e.level == Level.HIGH.value else f"{e.level} · " if e.level != Level.INFO.value else ""
-            lines.append(f"- **{e.when:%Y-%m-%d}** · {mark}{e.text}")
+            lines.append(f"- **{e.day:%Y-%m-%d}**{e.detected_apart} · {mark}{e.text}")
         lines.append("")
     return "\n".join(lines)
 
 
 def render_json(entries: Sequence[Entry]) -> str:
-    """A JSON list of events: ``kind``, ``level``, ``date`` (YYYY-MM-DD), ``text``, ``old``, ``new`` (and the trial)."""
+    """A JSON list of events: ``kind``, ``level``, ``date`` (the change's: the registry's where it dates it,
+    YYYY-MM-DD), ``detected`` (the day trial-monitor saw it), ``text``, ``old``, ``new`` (and the trial)."""
     return json.dumps([
-        {"nct_id": e.trial_id, "kind": e.kind, "level": e.level, "date": f"{e.when:%Y-%m-%d}", "text": plain(e.text),
-         "old": e.old, "new": e.new, "source": e.source}
+        {"nct_id": e.trial_id, "title": e.title, "kind": e.kind, "level": e.level, "date": f"{e.day:%Y-%m-%d}",
+         "detected": f"{e.when:%Y-%m-%d}", "text": plain(e.text), "old": e.old, "new": e.new, "source": e.source}
         for e in entries
     ], ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
 
 
 def _stamp(moment: datetime) -> str:
@@ -152,11 +181,14 @@ def render_atom(entries: Sequence[Entry], *, title: str, now: datetime, home: st
     for e in entries:
         item = sub(feed, "entry")
         sub(item, "id", entry_id(e))
-        sub(item, "title", clip(f"{e.trial_id}: {plain(e.text)}", 200))
-        sub(item, "updated", _stamp(e.when))
+        named = f"{e.trial_id} ({clip(e.title, TITLE_WIDTH)})" if e.title.strip() else e.trial_id
+        sub(item, "title", clip(f"{named}: {plain(e.text)}", 200))
+        # dated as the registry dates the change (a blogger's dated update); the time it was seen when that day
+        sub(item, "updated", _stamp(e.when if e.day == e.when.date() else _midnight(e.day)))
         if e.link:
             sub(item, "link", rel="alternate", type="text/html", href=e.link)
         sub(item, "category", term=e.kind, label=f"{e.kind} ({e.level})")
-        sub(item, "content", f"{e.trial_id} ({e.level}): {plain(e.text)}", type="text")
+        about = f"{e.trial_id} · {' '.join(e.title.split())}" if e.title.strip() else e.trial_id
+        sub(item, "content", f"{about} ({e.level}): {plain(e.text)}{e.detected_apart}", type="text")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

@@ -47,6 +47,8 @@ BUILDERS: tuple[tuple[str, Builder], ...] = (
 
 # The builders whose sentences draw on the trial's past ("2nd slip", "was suspended once before").
 WITH_HISTORY = frozenset({"status", "dates"})
+# The builders whose sentences depend on the trial's status now ("ended (terminated)", "enrolled so far").
+WITH_STATUS = frozenset({"dates", "enrollment"})
 
 
 def compared_groups(groups: Iterable[str]) -> tuple[str, ...]:
@@ -106,7 +108,10 @@ def events_from_changes(
         inside = within(list(changes), group)
         if inside:
             old, new = old_view.get(group) or {}, new_view.get(group) or {}
-            events += build(old, new, inside, history=history) if group in WITH_HISTORY else build(old, new, inside)  # type: ignore[call-arg]
+            extra: dict[str, Any] = {"history": history} if group in WITH_HISTORY else {}
+            if group in WITH_STATUS:
+                extra["status"] = (new_view.get("status") or {}).get("overall")
+            events += build(old, new, inside, **extra)
     return events
 
 

@@ -9,12 +9,19 @@ for email) can never turn it into markup, links or HTML.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # Characters that mean something to Markdown (or to the HTML it becomes).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#])|&(?=#?[0-9A-Za-z]{1,32};)")
 _WHITESPACE = re.compile(r"\s+")
+_MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>#&])")  # what md_escape escapes
+# A Markdown backslash escape (CommonMark: a backslash before any ASCII punctuation), as the
+# registry's own text carries them (``\>``, ``\[``, ``\*``).
+_MARKDOWN_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_USERINFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#]*@(?P<rest>.*)$", re.DOTALL)
 
 
 def code_words(code: str | None) -> str:
@@ -66,12 +73,27 @@ def md_escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + (m.group(1) or "&"), text)
 
 
+def md_unescape(text: str) -> str:
+    """The inverse of :func:`md_escape`: stored (Markdown-safe) text as people read it."""
+    return _MD_ESCAPED.sub(r"\1", text)
+
+
 def clip(text: str, limit: int) -> str:
-    """Collapse whitespace to single spaces and cut to ``limit`` characters, ending in "…"."""
+    """Collapse whitespace to single spaces and cut to at most ``limit`` characters, ending in "…":
+    after the last whole word that fits (a single word longer than that is cut inside it)."""
     flat = _WHITESPACE.sub(" ", text).strip()
     if len(flat) <= limit:
         return flat
-    return flat[: max(limit - 1, 1)].rstrip() + "…"
+    head = flat[: max(limit - 1, 1)]
+    if flat[len(head)] != " " and " " in head:  # the cut falls inside a word: end before it
+        head = head[: head.rindex(" ")]
+    return (head.rstrip(" ,;:–-") or head) + "…"
+
+
+def shown_url(url: str) -> str:
+    """A URL fit to be shown: its user name and password (if any) replaced by ``***``."""
+    found = _USERINFO.match(url)
+    return f"{found['scheme']}***@{found['rest']}" if found else url
 
 
 def inline(text: str | None, limit: int = 120) -> str:
@@ -96,3 +118,46 @@ def listing(items: list[str], most: int = 5, sep: str = "; ") -> str:
     shown = sep.join(items[:most])
     rest = len(items) - most
     return f"{shown}{sep}and {rest} more" if rest > 0 else shown
+
+
+# ── comparing registry text ─────────────────────────────────────────────────────────────
+
+
+def unescape_markdown(text: str) -> str:
+    """Registry text with its Markdown backslash escapes taken out: ``"\\>= 18"`` → ``">= 18"``."""
+    return _MARKDOWN_ESCAPED.sub(r"\1", text)
+
+
+def text_key(value: Any) -> Any:
+    """What a text is, for comparing: unescaped, whitespace collapsed, case folded (recursively
+    through lists and dicts; lists of texts sorted). Two texts with the same key differ only in
+    case, spacing or Markdown escaping, which is not a change worth telling."""
+    if isinstance(value, str):
+        return _WHITESPACE.sub(" ", unescape_markdown(value)).strip().casefold()
+    if isinstance(value, dict):
+        return {key: text_key(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [text_key(item) for item in value]
+        return sorted(items) if all(isinstance(item, str) for item in items) else items
+    return value
+
+
+def same_text(before: Any, after: Any) -> bool:
+    """Do two values differ only in case, spacing or Markdown escaping?"""
+    return before == after or text_key(before) == text_key(after)
+
+
+def folded(text: str | None) -> str:
+    """A name as it identifies something: accents, case and punctuation gone (``"Hôpital  Saint-Louis"``
+    → ``"hopital saint louis"``)."""
+    if not text:
+        return ""
+    plain = unicodedata.normalize("NFKD", unescape_markdown(text))
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    return _NOT_ALNUM.sub(" ", plain.casefold()).strip()
+
+
+def ascii_skeleton(text: str | None) -> str:
+    """A name's ASCII letters and digits only, case folded: what survives a re-encoding of its accented
+    letters (``"HÃ´pital"``, ``"Hă\"Pitaux"`` and ``"Hôpital"``, ``"Hôpitaux"`` share ``"hpital"``, ``"hpitaux"``)."""
+    return "".join(char for char in (text or "").casefold() if char.isascii() and char.isalnum())

@@ -7,7 +7,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from monitor.core.schedule import due_slot, next_slot
-from monitor.delivery.notify import TargetLike, is_email
+from monitor.delivery.notify import TargetLike, shows
+
+LAYOUTS = {"html": "HTML email", "markdown": "Markdown", "text": "plain text"}
 
 
 def target_lines(targets: Sequence[TargetLike], now: datetime, waiting: Mapping[str, int],
@@ -24,7 +26,7 @@ def target_lines(targets: Sequence[TargetLike], now: datetime, waiting: Mapping[
                 f"next {next_slot(spec, now).astimezone(ZoneInfo(spec.zone)):%Y-%m-%d %H:%M %Z}")
             count = waiting.get(target.key, 0)
             parts.append(f"digest {spec.words()}, {when}, {count} alert{'s' if count != 1 else ''} waiting")
-        layout = f"template {target.template.name}" if target.template else ("HTML email" if is_email(target) else "Markdown")
+        layout = f"template {target.template.name}" if target.template else LAYOUTS[shows(target)]
         parts.append(layout)
         lines.append(f"  {target.masked}: " + "; ".join(parts))
     return lines

@@ -2,8 +2,10 @@
 
 The only place a message is made. The content is values (:mod:`monitor.delivery.render`), read
 from the events an alert (or a digest) carries; the layout is the target's template, or a default:
-``email.html`` for email, ``chat.md`` for everything else, ``not_found.md`` for a trial the registry
-does not know, ``outage.txt`` for a notice about the registry, ``test.md`` for ``notify-test``.
+``email.html`` for email, ``chat.md`` for services that render Markdown, ``chat.txt`` for those that
+show plain text (webhooks, the daemon's output: see ``notify.shows``), ``not_found.md`` for a trial
+the registry does not know, ``outage.txt`` for a notice about the registry, ``test.md`` / ``test.txt``
+for ``notify-test``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlmodel import Session
 
 from monitor.core.outage import OUTAGE
 from monitor.core.words import md_escape
-from monitor.delivery.notify import TargetLike, is_email
+from monitor.delivery.notify import TargetLike, shows
 from monitor.delivery.render import (
     AlertContent,
     EventItem,
@@ -44,28 +46,43 @@ def default_template(name: str) -> TemplateSource:
     return TemplateSource(name=name, text=text, style=STYLES[name[name.rindex("."):]])
 
 
+CHAT = {"html": "email.html", "markdown": "chat.md", "text": "chat.txt"}
+
+
 def template_of(target: TargetLike) -> TemplateSource:
-    return target.template or default_template("email.html" if is_email(target) else "chat.md")
+    return target.template or default_template(CHAT[shows(target)])
+
+
+def _built_in(name: str, target: TargetLike) -> TemplateSource:
+    """A built-in wording for chat targets (``not_found.md``, ``test.md``) in the style the target shows."""
+    if shows(target) == "text":
+        plain = name.replace(".md", ".txt")
+        if (resources.files("monitor.delivery") / "templates" / plain).is_file():
+            return default_template(plain)
+        return replace(default_template(name), style="text")  # no Markdown of its own, only escapes
+    return default_template(name)
 
 
 def message_for(session: Session, alert: Alert, target: TargetLike) -> Rendered | None:
     """``target``'s message for ``alert``: None when its choices leave nothing; TemplateProblem."""
     if alert.kind == "notice":
-        notice = notice_of(alert)
-        return Rendered(notice.title, md_escape(notice.body), "markdown")  # its values are shown as written
+        notice = notice_of(alert)  # its values are shown as written
+        if shows(target) == "text":
+            return Rendered(notice.title, notice.body, "text")
+        return Rendered(notice.title, md_escape(notice.body), "markdown")
     content = content_of(session, alert, target.key)
     kept = for_target(content, target.choices)
     if kept is None:
         return None
-    if alert.kind == "not_found" and target.template is None and not is_email(target):
-        return render(kept, default_template("not_found.md"))  # the built-in wording says what to check
+    if alert.kind == "not_found" and target.template is None and shows(target) != "html":
+        return render(kept, _built_in("not_found.md", target))  # the built-in wording says what to check
     return render(highest_first(kept) if kept.digest else kept, template_of(target), ZoneInfo(target.zone))
 
 
 def sample_message_for(target: TargetLike) -> Rendered:
     """What ``trial-monitor notify-test`` sends: a made-up alert, laid out as the target's alerts are."""
-    if target.template is None and not is_email(target):
-        return render(AlertContent(), default_template("test.md"))
+    if target.template is None and shows(target) != "html":
+        return render(AlertContent(), _built_in("test.md", target))
     sample = TrialItem("NCT00000000", "This is a test message from trial-monitor", "RECRUITING", None, (
         EventItem("status", "high", "Overall status: Not yet recruiting → Recruiting", "NOT_YET_RECRUITING", "RECRUITING"),
         EventItem("date", "medium", "Primary completion: 2026-12 (estimated) → 2028-06-30 (estimated) (slipped 18 months)"),

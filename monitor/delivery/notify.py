@@ -11,7 +11,9 @@ import asyncio
 import logging
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol, TextIO
+from urllib.parse import parse_qs, urlsplit
 
 import apprise
 
@@ -62,11 +64,42 @@ class SendResult:
 BODY_FORMATS = {"html": apprise.NotifyFormat.HTML, "markdown": apprise.NotifyFormat.MARKDOWN,
                 "text": apprise.NotifyFormat.TEXT}
 EMAIL_SCHEMES = ("mailto", "mailtos")
+WEBHOOK_SCHEMES = frozenset({"json", "jsons", "form", "forms", "xml", "xmls"})  # read by programs
 
 
 def is_email(target: TargetLike) -> bool:
     """An email target (``mailto://``, ``mailtos://``): its default message is HTML."""
     return target.config_path is None and target.url.partition("://")[0].lower() in EMAIL_SCHEMES
+
+
+def shows(target: TargetLike) -> str:
+    """How ``target`` shows a message body, which picks its default template: ``html`` (email),
+    ``markdown`` (services that render it, or convert it to their HTML: Discord, Slack, Telegram,
+    Matrix …) or ``text`` (webhooks read by programs, plain-text services, the daemon's output), so
+    that Markdown escapes reach only a target that reads Markdown. A URL's own ``?format=`` wins."""
+    if target.key == CONSOLE_KEY:
+        return "text"
+    if target.config_path is not None:
+        return "markdown"  # many services: apprise converts Markdown for each
+    return _shows_url(target.url)
+
+
+@lru_cache(maxsize=256)
+def _shows_url(url: str) -> str:
+    scheme = url.partition("://")[0].lower()
+    asked = (parse_qs(urlsplit(url).query).get("format") or [""])[0].lower()
+    if scheme in EMAIL_SCHEMES:
+        return "text" if asked == "text" else "html"
+    if asked in ("text", "markdown"):
+        return asked
+    if scheme in WEBHOOK_SCHEMES:
+        return "text"
+    notifier = apprise.Apprise()
+    if not notifier.add(url):
+        return "text"
+    declared = next(iter(notifier)).notify_format
+    formats = set(declared) if isinstance(declared, (tuple, list, set)) else {declared}
+    return "markdown" if formats & {apprise.NotifyFormat.MARKDOWN, apprise.NotifyFormat.HTML} else "text"
 
 
 async def send(target: TargetLike, message: Rendered, *, timeout: float, out: TextIO | None = None) -> SendResult:

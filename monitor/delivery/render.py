@@ -33,17 +33,9 @@ from markupsafe import Markup
 from monitor.core.choices import NOTICE_LEVEL, Choices
 from monitor.core.model import Level
 from monitor.core.status import status_words
-from monitor.core.words import clip, md_escape
+from monitor.core.words import clip, md_escape, md_unescape
 
 STYLES = ("html", "markdown", "text")
-_MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>#&])")
-
-
-def md_unescape(text: str) -> str:
-    """The inverse of ``words.md_escape``: plain text again."""
-    return _MD_ESCAPED.sub(r"\1", text)
-
-
 @dataclass(frozen=True)
 class EventItem:
     """One event as a message shows it. ``text`` is as stored (Markdown-escaped record text)."""

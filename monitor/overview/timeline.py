@@ -4,7 +4,7 @@ trial pages' timelines and the API's events)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -43,19 +43,23 @@ def timeline(engine: Engine, trial_id: str, registry: str = DEFAULT) -> Timeline
         entries.append(Entry(trial_id, "baseline", Level.INFO.value, trial.baseline_at,
                              "First checked (baseline recorded)", ref="baseline", link=link))
     entries += version_entries(trial_id, versions, registry=facts.name, link=link)
-    return Timeline(trial_id, trial.title or "", link, tuple(newest_first(entries)))
+    titled = [replace(e, title=trial.title or "") for e in entries]  # every entry names its trial
+    return Timeline(trial_id, trial.title or "", link, tuple(newest_first(titled)))
 
 
 def recent(engine: Engine, now: datetime, *, days: int, limit: int, levels: Sequence[str] = FEED_LEVELS) -> list[Entry]:
     """Every trial's events of the last ``days`` days, newest first, at most ``limit``."""
     with Session(engine) as session:
         rows = history.recent_events(session, now - timedelta(days=days), limit, levels)
-    return [entry(row, about(row.registry_key).study_url(row.trial_id)) for row in rows]
+        titles = {(key, trial.trial_id): trial.title or "" for key in {row.registry_key for row in rows}
+                  for trial in trials.rows(session, key, [r.trial_id for r in rows if r.registry_key == key]).values()}
+    return [entry(row, about(row.registry_key).study_url(row.trial_id),
+                  titles.get((row.registry_key, row.trial_id), "")) for row in rows]
 
 
-def entry(row: ChangeRecord, link: str) -> Entry:
+def entry(row: ChangeRecord, link: str, title: str = "") -> Entry:
     return Entry(row.trial_id, row.kind, row.level, row.detected_at, row.text, row.old, row.new, str(row.id or ""),
-                 link=link, field=row.field, posted=row.registry_date)
+                 link=link, field=row.field, posted=row.registry_date, title=title)
 
 
 def events_since(engine: Engine, since: datetime, *, min_level: str = "low", limit: int = 1000,

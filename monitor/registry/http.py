@@ -4,7 +4,8 @@ Polite by construction: at most one request in flight, a token-bucket rate limit
 client of one registry conversation), retries with exponential backoff and jitter on 429
 (honouring ``Retry-After``), 5xx, timeouts, dropped connections and unreadable bodies, through
 stamina. A request that still fails raises :class:`~monitor.registry.base.RegistryUnavailable`;
-callers then record nothing, so a failed fetch can never look like a change.
+callers then record nothing, so a failed fetch can never look like a change. Every failure names
+the registry's URL (``shown``: any user name and password in it masked), so a wrong one is seen.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import stamina
 from stamina.instrumentation import RetryDetails, set_on_retry_hooks
 
 from monitor import __version__
+from monitor.core.words import shown_url
 from monitor.registry.base import RegistryUnavailable
 from monitor.registry.pacing import TokenBucket
 
@@ -32,11 +34,12 @@ MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is capped (the retry bu
 
 
 class _Transient(Exception):
-    """A failure worth retrying; ``retry_after`` is the server's requested wait, if any."""
+    """A failure worth retrying (``what`` failed, asking ``url``); ``retry_after`` is the server's
+    requested wait, if any."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+    def __init__(self, url: str, what: str, retry_after: float | None = None) -> None:
+        super().__init__(what)
+        self.url, self.what, self.retry_after = url, what, retry_after
 
 
 class JsonClient:
@@ -47,6 +50,7 @@ class JsonClient:
         lock: asyncio.Lock | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.shown = shown_url(self.base_url)
         self.attempts = max(1, attempts)
         self.budget = budget
         self.requests = 0
@@ -72,15 +76,18 @@ class JsonClient:
 
     async def get(self, path: str, params: dict[str, str]) -> Any:
         """The decoded JSON answer of ``GET base_url + path``, retried; RegistryUnavailable when it fails."""
+        tries = 0
         try:
             async for attempt in stamina.retry_context(
                 on=_should_retry, attempts=self.attempts, timeout=self.budget,
                 wait_initial=1.0, wait_max=30.0, wait_jitter=1.0,
             ):
                 with attempt:
+                    tries = attempt.num
                     return await self._send(path, params)
-        except (_Transient, httpx.TransportError) as exc:
-            raise RegistryUnavailable(_describe(exc, path)) from None
+        except _Transient as exc:
+            raise RegistryUnavailable(f"the registry at {self.shown} did not answer {path} "
+                                      f"({'1 try' if tries == 1 else f'{tries} tries'}): {exc.what}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send(self, path: str, params: dict[str, str]) -> Any:
@@ -89,31 +96,34 @@ class JsonClient:
         async with self._lock:  # at most one request in flight, and no more than the bucket allows
             await self._bucket.take()
             self.requests += 1
-            log.debug("GET %s?%s", url, urlencode(params)[:300])
-            async with self._http.stream("GET", url, params=params) as response:
-                body = await _read_bounded(response)
+            log.debug("GET %s%s?%s", self.shown, path, urlencode(params)[:300])
+            try:
+                async with self._http.stream("GET", url, params=params) as response:
+                    body = await _read_bounded(response, f"{self.shown}{path}")
+            except httpx.TransportError as exc:
+                raise _Transient(f"{self.shown}{path}", _describe(exc)) from None
         if response.status_code == 429 or response.status_code >= 500:
-            raise _Transient(
-                f"{path}: HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
-            )
+            raise _Transient(f"{self.shown}{path}", f"HTTP {response.status_code}",
+                             _retry_after(response.headers.get("Retry-After")))
         if response.status_code != 200:
-            detail = body[:200].decode("utf-8", "replace").strip()
-            refused = RegistryUnavailable(f"the registry refused {path} (HTTP {response.status_code}: {detail})")
+            detail = " ".join(body[:200].decode("utf-8", "replace").split())
+            refused = RegistryUnavailable(f"the registry at {self.shown} refused {path} "
+                                          f"(HTTP {response.status_code}{': ' + detail if detail else ''})")
             refused.status = response.status_code
             raise refused
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
-            raise _Transient(f"{path}: an unreadable (truncated or non-JSON) body") from None
+            raise _Transient(f"{self.shown}{path}", "an unreadable (truncated or non-JSON) answer") from None
 
 
-async def _read_bounded(response: httpx.Response) -> bytes:
+async def _read_bounded(response: httpx.Response, url: str) -> bytes:
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise RegistryUnavailable(f"the registry's answer exceeds {MAX_BODY_BYTES // 2**20} MiB")
+            raise RegistryUnavailable(f"the answer of {url} exceeds {MAX_BODY_BYTES // 2**20} MiB")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -135,24 +145,25 @@ def _should_retry(exc: Exception) -> bool | float:
     """stamina hook: retry transient failures; a float is the wait the server asked for."""
     if isinstance(exc, _Transient):
         return exc.retry_after if exc.retry_after is not None else True
-    return isinstance(exc, httpx.TransportError)
+    return False
 
 
 def _log_retry(details: RetryDetails) -> None:
     """stamina's retry hook: one line per retry that says what failed and how long we wait."""
     exc = details.caused_by
-    what = str(exc) if isinstance(exc, _Transient) else _describe(exc, "")
-    log.warning("registry request failed (%s); retry %d in %.1f s", what, details.retry_num, details.wait_for)
+    if isinstance(exc, _Transient):
+        log.warning("registry request to %s failed (%s); retry %d in %.1f s", exc.url, exc.what, details.retry_num,
+                    details.wait_for)
 
 
-def _describe(exc: BaseException, path: str) -> str:
-    kind = {
+def _describe(exc: httpx.TransportError) -> str:
+    """A transport failure in words (never the request's URL: it may carry a password)."""
+    return {
         httpx.ConnectError: "could not connect",
         httpx.ConnectTimeout: "connection timed out",
         httpx.ReadTimeout: "no answer in time",
         httpx.RemoteProtocolError: "the connection dropped mid-answer",
         httpx.ReadError: "the connection was reset",
-    }.get(type(exc), str(exc) or type(exc).__name__)
-    if not path:
-        return kind
-    return f"the registry did not answer {path} after retries: {kind}"
+        httpx.WriteTimeout: "sending the request timed out",
+        httpx.PoolTimeout: "no connection free in time",
+    }.get(type(exc), type(exc).__name__)

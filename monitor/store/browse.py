@@ -16,6 +16,7 @@ from monitor.store.tables import ChangeRecord, Cycle, Delivery, Trial
 from monitor.store.trials import chunks, mine
 
 PUSHED = ("high", "medium", "low")
+RANK = {level: rank for rank, level in enumerate(reversed(PUSHED))}
 AWAITING = "awaiting"  # the status filter for trials without a baseline yet
 
 
@@ -80,15 +81,18 @@ def status_counts(session: Session, registry: str, among: Sequence[str] | None) 
 
 
 def latest_changes(session: Session, registry: str, trial_ids: Sequence[str]) -> dict[str, ChangeRecord]:
-    """Each trial's newest pushed event (its latest change worth telling)."""
+    """Each trial's latest change worth telling: of the events its newest check pushed, the most
+    important (the first among equals), as its message's title names it."""
     found: dict[str, ChangeRecord] = {}
     for chunk in chunks(list(trial_ids), 500):
         rows = session.exec(
             select(ChangeRecord).where(col(ChangeRecord.registry_key) == registry, col(ChangeRecord.trial_id).in_(chunk),
                                        col(ChangeRecord.level).in_(PUSHED))
-            .order_by(col(ChangeRecord.detected_at).desc(), col(ChangeRecord.id).desc()))
+            .order_by(col(ChangeRecord.detected_at).desc(), col(ChangeRecord.id)))
         for row in rows:
-            found.setdefault(row.trial_id, row)
+            kept = found.setdefault(row.trial_id, row)
+            if row.detected_at == kept.detected_at and RANK[row.level] > RANK[kept.level]:
+                found[row.trial_id] = row
     return found
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import create_engine
 
 from monitor.store import migrations, tables  # noqa: F401  (registers the tables)
-from monitor.store.locks import held
 from monitor.store.errors import StoreError, first_line, safe_url, sqlite_path
+from monitor.store.locks import held
 
 
 def open_engine(url: str) -> Engine:

@@ -19,11 +19,15 @@ from monitor.store.tables import ExpectationState, Trial
 CHUNK = 500  # ids per IN (…)
 
 
-def true_names(session: Session, registry: str, trial_ids: Iterable[str] | None = None) -> dict[str, set[str]]:
-    """The expectations recorded as true, per trial (all the registry's trials when ``trial_ids`` is None)."""
+def true_names(session: Session, registry: str, trial_ids: Iterable[str] | None = None, *,
+               untold: bool = False) -> dict[str, set[str]]:
+    """The expectations recorded as true, per trial (all the registry's trials when ``trial_ids`` is None);
+    ``untold``: only those recorded at a baseline, never pushed."""
     found: dict[str, set[str]] = {}
     statement = select(ExpectationState.trial_id, ExpectationState.name).where(
         col(ExpectationState.registry_key) == registry)
+    if untold:
+        statement = statement.where(col(ExpectationState.baseline).is_(True))
     if trial_ids is None:
         rows: Iterable[Any] = session.exec(statement)
     else:

@@ -44,7 +44,7 @@ _UNITS = {
 }  # fmt: skip
 _PART_RE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]+)\s*")
 _MAX_INTERVAL = 366 * 86400
-_HINT = "use e.g. 30s, 15m, 6h, 1d, 1h30m or a number of seconds"
+_HINT = "use e.g. 30s, 15m, 6h, 6 hours, 1d, 1h30m or a number of seconds"
 
 
 def _duration(value: Any) -> float:
@@ -97,7 +97,8 @@ def read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise WatchlistError(path, "file not found") from None
+        raise WatchlistError(path, "file not found (make one with `trial-monitor init`, or name yours with "
+                                   "--watchlist or MONITOR_WATCHLIST)") from None
     except IsADirectoryError:
         raise WatchlistError(path, "is a directory, not a watchlist file") from None
     except OSError as e:
@@ -114,6 +115,15 @@ def rt_yaml() -> YAML:
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap long URLs
     return yaml
+
+
+# what an unclosed construct means, by the parser's context: the culprit is where it started
+_UNCLOSED = {
+    "while scanning a quoted scalar": "a quoted text starts on this line and is never closed",
+    "while parsing a flow sequence": "the list opened with '[' on this line is never closed with ']'",
+    "while parsing a flow mapping": "the mapping opened with '{' on this line is never closed with '}'",
+    "while scanning a simple key": "a key on this line has no ':' after it",
+}
 
 
 def load_yaml(path: Path, text: str) -> Any:
@@ -133,6 +143,11 @@ def load_yaml(path: Path, text: str) -> Any:
             raise WatchlistError(path, msg, line) from None
         if "\\t" in problem or "\t" in problem:
             problem += " (indent with spaces, not tabs)"
+        elif e.context in _UNCLOSED and e.context_mark is not None and e.context_mark.line + 1 != line:
+            ended = "end of stream" in problem or "stream end" in problem
+            met = "the end of the file came first" if ended else f"on line {line}: {problem}"
+            raise WatchlistError(path, f"malformed YAML: {_UNCLOSED[e.context]} ({met})",
+                                 e.context_mark.line + 1) from None
         elif e.context and e.context_mark is not None and e.context_mark.line + 1 != line:
             problem += f" ({e.context} started on line {e.context_mark.line + 1})"
         raise WatchlistError(path, f"malformed YAML: {problem}", line) from None

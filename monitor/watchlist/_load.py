@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,8 @@ from ._base import (
     value_line,
 )
 from ._expectations import parse_expectations
-from ._searches import Search, parse_searches
 from ._notify import parse_targets, parse_timezone
+from ._searches import Search, parse_searches
 from ._targets import Target
 
 KNOWN_KEYS = (
@@ -66,6 +66,7 @@ class Watchlist:
     everything: bool = False  # `trials: all`: every record in the registry
     backfill: bool = False  # fetch newly watched trials' past versions from the registry's history
     expectations: ExpectationOptions = ExpectationOptions()  # alerts that need no record update
+    warnings: tuple[str, ...] = ()  # what loads but looks wrong (no trials, an id listed twice), one line each
 
     @property
     def trial_ids(self) -> tuple[str, ...]:
@@ -91,6 +92,11 @@ def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlis
     def fail(message: str, line: int | None) -> WatchlistError:
         return WatchlistError(path, message, line)
 
+    warnings: list[str] = []
+
+    def warn(message: str, line: int | None) -> None:
+        warnings.append(f"{path}:{line}: warning: {message}" if line else f"{path}: warning: {message}")
+
     def duration(key: str, parse: Any, default: Any, hint: str = "") -> Any:
         if data.get(key) is None:
             return default
@@ -115,11 +121,11 @@ def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlis
             raise fail(f"{key} must be a whole number of {unit}, {least} or more, not {shown}", value_line(data, key))
         return int(value)
 
-    return Watchlist(
+    watchlist = Watchlist(
         path=path,
         interval_seconds=interval,
         targets=parse_targets(path, data, os.environ if env is None else env, fail, parse_timezone(data, fail)),
-        trials=() if everything else _trials(data, fail),
+        trials=() if everything else _trials(data, fail, warn),
         compare=_compare(data, fail),
         request_pause=pause,
         outage_after=whole("outage_after", DEFAULT_OUTAGE_AFTER, 1, "cycles"),
@@ -132,6 +138,9 @@ def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlis
         backfill=_switch(data, "backfill", fail),
         expectations=parse_expectations(data, fail),
     )
+    if not (watchlist.trials or watchlist.searches or watchlist.everything):
+        warn("no trials to watch yet (add one with `trial-monitor add NCT…`)", None)
+    return replace(watchlist, warnings=tuple(warnings))
 
 
 def _switch(data: Any, key: str, fail: Any) -> bool:
@@ -163,8 +172,9 @@ def _as_list(data: Any, key: str, what: str, fail: Any) -> list[tuple[Any, int |
     return [(item, item_line(value, i) or key_line(data, key)) for i, item in enumerate(value)]
 
 
-def _trials(data: Any, fail: Any) -> tuple[TrialEntry, ...]:
+def _trials(data: Any, fail: Any, warn: Callable[[str, int | None], None]) -> tuple[TrialEntry, ...]:
     entries: dict[str, TrialEntry] = {}
+    lines: dict[str, int | None] = {}
     for item, line in _as_list(data, "trials", "NCT ids", fail):
         label = None
         raw = item
@@ -190,7 +200,11 @@ def _trials(data: Any, fail: Any) -> tuple[TrialEntry, ...]:
         except ValueError:
             facts = about(DEFAULT)
             raise fail(f"'{raw.strip()}' is not a valid {facts.id_name} ({facts.id_form})", line) from None
-        entries.setdefault(trial_id, TrialEntry(trial_id, label))  # duplicates: the first one wins
+        if trial_id in entries:  # duplicates: the first one wins
+            first = f" (first on line {lines[trial_id]})" if lines[trial_id] else ""
+            warn(f"{trial_id} is listed twice{first}; it is watched once", line)
+            continue
+        entries[trial_id], lines[trial_id] = TrialEntry(trial_id, label), line
     return tuple(entries.values())
 
 

@@ -4,6 +4,7 @@ functions, one table, middleware for what every route needs."""
 from __future__ import annotations
 
 import logging
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware

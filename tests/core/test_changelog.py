@@ -11,9 +11,11 @@ import orjson
 import pytest
 
 from monitor.core.changelog import Entry, entry_id, newest_first, plain, render, version_entries
-from monitor.registry.ctgov.history import read_versions
 from monitor.core.model import ChangeEvent
-from tests.support.records import FIXTURES, changes, status_module
+from monitor.core.words import clip
+from monitor.registry.ctgov.history import read_versions
+from monitor.registry.ctgov.record import view_of
+from tests.support.records import FIXTURES, changes, status_module, study
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 LINK = "https://clinicaltrials.gov/study/NCT06171568"
@@ -24,26 +26,48 @@ def _at(day: str, hour: int = 10) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=timezone.utc)
 
 
-def _entries(nct_id: str, events: list[ChangeEvent], day: str, first_ref: int) -> list[Entry]:
-    return [Entry(nct_id, e.kind, e.level.value, _at(day), e.text, e.old, e.new, str(first_ref + n), link=LINK)
+TITLE = "Lariboisière Cognitive Assessment: Evaluation of the 1-year Outcomes"  # NCT06171568's, as registered
+
+
+def _entries(nct_id: str, events: list[ChangeEvent], day: str, first_ref: int, edited: dict[str, Any] | None = None,
+             ) -> list[Entry]:
+    """The events as the read model makes them: detected on ``day``, with the edited record's "last
+    update posted" and title (the store keeps both)."""
+    view = view_of(edited) if edited is not None else {}
+    return [Entry(nct_id, e.kind, e.level.value, _at(day), e.text, e.old, e.new, str(first_ref + n), link=LINK,
+                  posted=view.get("updated"), title=view.get("title") or "")
             for n, e in enumerate(events)]
+
+
+def _posted(day: str) -> Any:
+    def post(record: dict[str, Any]) -> None:  # the registry dates every edit it posts
+        status_module(record)["lastUpdatePostDateStruct"] = {"date": day, "type": "ACTUAL"}
+    return post
 
 
 def _terminate(record: dict[str, Any]) -> None:
     status_module(record)["overallStatus"] = "TERMINATED"
     status_module(record)["whyStopped"] = "Sponsor_decision <b>funding</b>"  # record text with Markdown/HTML in it
+    _posted("2026-11-22")(record)  # posted the day it was detected
 
 
 def _slip(record: dict[str, Any]) -> None:
     status_module(record)["primaryCompletionDateStruct"] = {"date": "2028-01-15", "type": "ESTIMATED"}
+    _posted("2026-11-20")(record)  # posted the day before trial-monitor saw it
+
+
+def _edited(edit: Any, name: str = "NCT06171568") -> dict[str, Any]:
+    record = study(name)
+    edit(record)
+    return record
 
 
 @pytest.fixture
 def entries() -> list[Entry]:
-    older = _entries("NCT06171568", changes("NCT06171568", _slip), "2026-11-21", 1)
-    newer = _entries("NCT06171568", changes("NCT06171568", _terminate), "2026-11-22", 2)
+    older = _entries("NCT06171568", changes("NCT06171568", _slip), "2026-11-21", 1, _edited(_slip))
+    newer = _entries("NCT06171568", changes("NCT06171568", _terminate), "2026-11-22", 2, _edited(_terminate))
     baseline = Entry("NCT06171568", "baseline", "info", _at("2026-11-20"), "First checked (baseline recorded)", ref="b",
-                     link=LINK)
+                     link=LINK, posted="2023-12-14", title=TITLE)  # a baseline is dated when it was taken
     return newest_first([baseline, *older, *newer])
 
 
@@ -52,11 +76,12 @@ def test_newest_first_keeps_a_days_order(entries: list[Entry]) -> None:
         ("22", "status"), ("22", "why_stopped"), ("21", "date"), ("20", "baseline")]
 
 
-def test_text(entries: list[Entry]) -> None:
+def test_text_dates_a_change_as_the_registry_posted_it(entries: list[Entry]) -> None:
     assert render(entries, "text", now=NOW) == (
         "2026-11-22  Overall status: Not yet recruiting → Terminated\n"
         "2026-11-22  Why stopped: “Sponsor_decision <b>funding</b>”\n"
-        "2026-11-21  Primary completion slipped 35 months: 2025-02-01 → 2028-01-15 (estimated), 1st slip\n"
+        "2026-11-20  Primary completion slipped 35 months: 2025-02-01 → 2028-01-15 (estimated), 1st slip"
+        " (detected 2026-11-21)\n"
         "2026-11-20  First checked (baseline recorded)\n"
     )
 
@@ -66,18 +91,28 @@ def test_markdown_keeps_record_text_escaped(entries: list[Entry]) -> None:
     assert text.startswith("## NCT06171568 · Lariboisière Cognitive Assessment\n\n<https://clinicaltrials.gov/study/NCT06171568>\n")
     assert "- **2026-11-22** · **high** · Overall status: Not yet recruiting → Terminated" in text
     assert "- **2026-11-22** · medium · Why stopped: “Sponsor\\_decision \\<b\\>funding\\</b\\>”" in text
+    assert "- **2026-11-20** (detected 2026-11-21) · medium · Primary completion slipped 35 months" in text
     assert "- **2026-11-20** · First checked (baseline recorded)" in text
+
+
+def test_markdown_of_many_trials_heads_each_with_its_title(entries: list[Entry]) -> None:
+    updated = _posted("2026-11-21")
+    other = _entries("NCT00973089", changes("NCT00973089", updated), "2026-11-21", 9, _edited(updated, "NCT00973089"))
+    text = render([*entries, *other], "markdown", now=NOW)
+    assert "## NCT06171568 · Lariboisière Cognitive Assessment: Evaluation of the 1-year Outcomes\n" in text
+    assert "## NCT00973089 · Alternative Treatment of Deep Carious Lesions Based on Biological Evidences\n" in text
 
 
 def test_json_lists_kind_level_date_text_old_new(entries: list[Entry]) -> None:
     events = json.loads(render(entries, "json", now=NOW))
     assert events[0] == {
-        "nct_id": "NCT06171568", "kind": "status", "level": "high", "date": "2026-11-22",
-        "text": "Overall status: Not yet recruiting → Terminated", "old": "NOT_YET_RECRUITING", "new": "TERMINATED",
-        "source": "trial-monitor",
+        "nct_id": "NCT06171568", "title": TITLE, "kind": "status", "level": "high", "date": "2026-11-22",
+        "detected": "2026-11-22", "text": "Overall status: Not yet recruiting → Terminated", "old": "NOT_YET_RECRUITING",
+        "new": "TERMINATED", "source": "trial-monitor",
     }
     assert events[1]["text"] == "Why stopped: “Sponsor_decision <b>funding</b>”"  # plain, not escaped
     assert events[2]["old"] == {"date": "2025-02-01", "type": "ESTIMATED"}
+    assert (events[2]["date"], events[2]["detected"]) == ("2026-11-20", "2026-11-21")
     assert render([], "json", now=NOW) == "[]\n"
 
 
@@ -92,12 +127,33 @@ def test_atom_is_well_formed_with_the_required_elements(entries: list[Entry]) ->
     assert len(items) == 4
     for item, entry in zip(items, entries, strict=True):
         assert item.findtext(f"{ATOM}id") == entry_id(entry)
-        assert item.findtext(f"{ATOM}updated") == f"{entry.when:%Y-%m-%d}T10:00:00Z"
         assert item.find(f"{ATOM}link").get("href") == "https://clinicaltrials.gov/study/NCT06171568"
         assert item.find(f"{ATOM}content").get("type") == "text"
-        assert item.findtext(f"{ATOM}title").startswith("NCT06171568: ")
-    assert items[1].findtext(f"{ATOM}content") == "NCT06171568 (medium): Why stopped: “Sponsor_decision <b>funding</b>”"
+        # the trial's title, clipped on a word boundary
+        assert item.findtext(f"{ATOM}title").startswith(
+            "NCT06171568 (Lariboisière Cognitive Assessment: Evaluation of the 1-year…): ")
+    # dated as the registry posted the change: the time it was seen when that is the same day
+    assert [item.findtext(f"{ATOM}updated") for item in items] == [
+        "2026-11-22T10:00:00Z", "2026-11-22T10:00:00Z", "2026-11-20T00:00:00Z", "2026-11-20T10:00:00Z"]
+    assert items[1].findtext(f"{ATOM}content") == (
+        f"NCT06171568 · {TITLE} (medium): Why stopped: “Sponsor_decision <b>funding</b>”")
+    assert items[2].findtext(f"{ATOM}content").endswith("1st slip (detected 2026-11-21)")
     assert len({item.findtext(f"{ATOM}id") for item in items}) == 4
+
+
+def test_an_entry_without_a_title_is_named_by_its_id() -> None:
+    [event] = changes("NCT06171568", _slip)[:1]
+    [entry] = _entries("NCT06171568", [event], "2026-11-21", 1)
+    item = ET.fromstring(render([entry], "atom", title="t", now=NOW)).find(f"{ATOM}entry")
+    assert item.findtext(f"{ATOM}title").startswith("NCT06171568: Primary completion slipped")
+    assert item.findtext(f"{ATOM}updated") == "2026-11-21T10:00:00Z"  # no registry date: the day it was seen
+
+
+def test_titles_are_clipped_on_a_word_boundary() -> None:
+    assert clip(TITLE, 60) == "Lariboisière Cognitive Assessment: Evaluation of the 1-year…"
+    assert clip(TITLE, 40) == "Lariboisière Cognitive Assessment…"  # no dangling colon
+    assert clip(TITLE, 200) == TITLE
+    assert clip("Pneumonoultramicroscopicsilicovolcanoconiosis study", 12) == "Pneumonoult…"  # one long word: cut
 
 
 def test_an_empty_feed_is_still_valid() -> None:

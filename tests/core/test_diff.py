@@ -166,7 +166,7 @@ def test_enrollment_target_and_actual() -> None:
     assert _summary(events) == [("enrollment", Level.MEDIUM)]
     assert events[0].text == "Enrollment target: 40 → 999 participants (estimated)"
     events = changes("NCT06171568", enrollment(98, "ACTUAL"), before=enrollment(120, "ESTIMATED"))
-    assert events[0].text == "Enrollment final: 98 participants (actual), 22 fewer than the 120 targeted"
+    assert events[0].text == "Enrolled so far: 98 participants (actual), of the 120 targeted"  # not yet recruiting
 
 
 # ── the whole comparison ────────────────────────────────────────────────────────────────

@@ -1,4 +1,4 @@
-"""Expectations on real records (tests/fixtures/ctgov), with the date chosen by the test."""
+"""Expectations on real records (tests/support/records.py), with the date chosen by the test."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from monitor.registry.ctgov.record import read_study, view_of
 from tests.support.messages import chat_message
 from tests.support.records import all_studies, module, status_module, study
 
+RECRUITING = "search-page-2"  # NCT03281889: recruiting since 2018, primary completion 2022-03-31 (estimated)
 DEFAULTS = ExpectationOptions()
 MILESTONES = ExpectationOptions(milestone_days=30)
 
@@ -81,10 +82,11 @@ def test_completed_without_results_is_overdue_the_day_after_the_due_date() -> No
                             "2021-04-12 and none are posted or submitted")
 
 
-def test_estimated_dates_count_and_withdrawn_trials_owe_nothing() -> None:
-    assert RESULTS_OVERDUE in names("NCT06171568", "2026-03-04")  # estimated primary completion 2025-02-01
-    assert RESULTS_OVERDUE not in names("NCT06171568", "2026-03-03")
+def test_estimated_dates_count_and_trials_that_never_started_owe_nothing() -> None:
+    assert RESULTS_OVERDUE in names(RECRUITING, "2023-05-01")  # estimated primary completion 2022-03-31
+    assert RESULTS_OVERDUE not in names(RECRUITING, "2023-04-30")
     assert names("NCT00973089", "2026-11-22") == []  # withdrawn in 2015, no results: nothing due
+    assert RESULTS_OVERDUE not in names("NCT06171568", "2026-11-22")  # still not yet recruiting: nothing due
 
 
 def test_posted_or_submitted_results_are_not_overdue() -> None:
@@ -152,7 +154,7 @@ def test_options_turn_expectations_off() -> None:
     quiet = ExpectationOptions(results_overdue=False, still_recruiting=False, unverified=False)
     assert names("NCT06171568", "2026-11-22", quiet) == []
     assert quiet.enabled == frozenset() and MILESTONES.enabled == frozenset(NAMES)
-    assert names("NCT06171568", "2026-11-22", ExpectationOptions(unverified=False)) == [RESULTS_OVERDUE, STILL_RECRUITING]
+    assert names(RECRUITING, "2026-11-22", ExpectationOptions(unverified=False)) == [RESULTS_OVERDUE, STILL_RECRUITING]
 
 
 # ── when to look again ──────────────────────────────────────────────────────────────────
@@ -188,13 +190,13 @@ def test_next_change_is_none_when_the_date_alone_can_change_nothing() -> None:
 
 
 def test_an_expectation_fires_when_it_turns_true_and_not_while_it_stays_true() -> None:
-    found = facts("NCT06171568")
-    before = expected(found, on("2026-03-03"), DEFAULTS)
-    after = expected(found, on("2026-03-04"), DEFAULTS)
-    [fired] = transitions(before, after, found, on("2026-03-04"), DEFAULTS)
+    found = facts(RECRUITING)
+    before = expected(found, on("2023-04-30"), DEFAULTS)
+    after = expected(found, on("2023-05-01"), DEFAULTS)
+    [fired] = transitions(before, after, found, on("2023-05-01"), DEFAULTS)
     assert (fired.kind, fired.field, fired.level, fired.old, fired.new) == (
         "expectation", RESULTS_OVERDUE, Level.MEDIUM, False, True)
-    assert transitions(after, after, found, on("2026-03-05"), DEFAULTS) == []
+    assert transitions(after, after, found, on("2023-05-02"), DEFAULTS) == []
 
 
 def _cleared(edit: Any, name: str = RESULTS_OVERDUE, day: str = "2026-11-22",
@@ -231,7 +233,7 @@ def test_clearing_says_why() -> None:
 
     assert _cleared(posted) == "Results no longer overdue: results posted on 2026-11-21"
     assert _cleared(submitted) == "Results no longer overdue: results submitted on 2026-03-02, in quality review"
-    assert _cleared(withdrawn) == "Results no longer overdue: the status now says Withdrawn"
+    assert _cleared(withdrawn) == "Results no longer due: the trial never enrolled anyone (the status now says Withdrawn)"
     assert _cleared(moved) == ("Results no longer overdue: primary completion is now 2027-06 (estimated), so "
                                "results are due by 2028-07-30")
     assert _cleared(recruiting_stopped, STILL_RECRUITING, record="NCT06171568") == (
@@ -242,7 +244,7 @@ def test_clearing_says_why() -> None:
 
 
 def test_a_disabled_expectation_neither_fires_nor_clears() -> None:
-    found = facts("NCT06171568")
+    found = facts(RECRUITING)
     off = ExpectationOptions(results_overdue=False)
     now_true = expected(found, on("2026-11-22"), off)
     assert RESULTS_OVERDUE not in now_true
@@ -265,20 +267,20 @@ def test_facts_of_every_real_record_are_small_json_and_evaluate(name: str, recor
 
 
 def test_join_events_puts_expectation_events_into_the_trials_one_message() -> None:
-    old = study("NCT06171568")
-    new = study("NCT06171568")
+    old = study(RECRUITING)
+    new = study(RECRUITING)
     module(new, "designModule")["enrollmentInfo"] = {"count": 999, "type": "ESTIMATED"}
     before = read_study(old)
-    decision = decide("NCT06171568", read_study(new), previous_fingerprint=before.fingerprint,
+    decision = decide("NCT03281889", read_study(new), previous_fingerprint=before.fingerprint,
                       previous_view=before.view, compare_groups=COMPARE_GROUPS)
     found = facts(new)
-    events = transitions(set(), expected(found, on("2026-03-04"), DEFAULTS), found, on("2026-03-04"), DEFAULTS)
+    events = transitions(set(), expected(found, on("2023-05-01"), DEFAULTS), found, on("2023-05-01"), DEFAULTS)
     joined = join_events(decision, events)
     assert joined.outcome is Outcome.CHANGED and len(joined.events) == len(decision.events) + 3
     message = chat_message(decision.view or {}, joined.events)
     assert message is not None and joined.alerts
     assert decision.events and all(event.text in message.body for event in decision.events)
-    assert "Results overdue: primary completion was 2025-02-01 (estimated)" in message.body
+    assert "Results overdue: primary completion was 2022-03-31 (estimated)" in message.body
     assert message.title.endswith("(+3 more)")
     assert join_events(decision, []) is decision
 

@@ -9,15 +9,7 @@ import pytest
 
 from monitor.core.decide import decide
 from monitor.core.diff import compare
-from monitor.core.events.context import (
-    PastEvent,
-    PastVersion,
-    TrialHistory,
-    history_of,
-    is_slip,
-    ordinal,
-    shift,
-)
+from monitor.core.events.context import PastEvent, PastVersion, TrialHistory, history_of, is_slip, ordinal, shift
 from monitor.core.events.timeline import timing_words
 from monitor.core.model import COMPARE_GROUPS, Level, Outcome
 from monitor.registry.ctgov.history import read_versions
@@ -161,13 +153,17 @@ def test_enrollment_target_changed() -> None:
     ],
 )
 def test_enrollment_final(target: int | None, final: int, text: str) -> None:
-    events = changes("NCT06171568", _enrollment(final, "ACTUAL"), before=_enrollment(target, "ESTIMATED"))
-    assert [(e.kind, e.level, e.text) for e in events] == [("enrollment", Level.MEDIUM, text)]
+    def completed(record: dict[str, Any]) -> None:  # the final count is posted as the trial completes
+        _enrollment(final, "ACTUAL")(record)
+        status_module(record)["overallStatus"] = "COMPLETED"
+
+    events = changes("NCT06171568", completed, before=_enrollment(target, "ESTIMATED"))
+    assert [(e.kind, e.level, e.text) for e in events if e.kind == "enrollment"] == [("enrollment", Level.MEDIUM, text)]
 
 
 def test_actual_enrollment_corrected() -> None:
     # NCT00973089 is a real withdrawn trial: 0 participants (actual)
-    assert _texts(changes("NCT00973089", _enrollment(3, "ACTUAL"))) == ["Enrollment (actual): 0 → 3 participants"]
+    assert _texts(changes("NCT00973089", _enrollment(3, "ACTUAL"))) == ["Enrollment final: 0 → 3 participants (actual)"]
 
 
 # ── the registry's version history (backfill) and earlier suspensions ───────────────────

@@ -3,6 +3,7 @@ status and date words, and Markdown safety of record text."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,10 +12,10 @@ from monitor.core.model import ChangeEvent, Level
 from monitor.core.status import STATUS_WORDS, status_words
 from monitor.core.words import date_words, md_escape
 from monitor.delivery.messages import default_template, sample_message_for
-from monitor.delivery.notify import ConsoleTarget
 from monitor.delivery.render import AlertContent, Rendered, render
 from monitor.registry.ctgov.facts import CTGOV
 from monitor.registry.ctgov.record import view_of
+from monitor.watchlist import load_watchlist
 from tests.support.messages import chat_message, trial_item
 from tests.support.records import changes, status_module, study
 
@@ -30,8 +31,8 @@ HOSTILE = '<script>alert(1)</script> [click here](javascript:alert(1)) <img src=
 
 def _markdown_to_html(text: str) -> list[str]:
     """The HTML apprise would make for email, and what plain Python-Markdown would make."""
-    from apprise.conversion.format import markdown_to_html
     import markdown
+    from apprise.conversion.format import markdown_to_html
 
     return [markdown_to_html(text), markdown.markdown(text)]
 
@@ -164,8 +165,10 @@ def test_date_words() -> None:
     assert date_words(None) == "not given"
 
 
-def test_render_test_message() -> None:
-    message = sample_message_for(ConsoleTarget())
+def test_render_test_message(tmp_path: Path) -> None:
+    (tmp_path / "w.yaml").write_text("notify:\n  - discord://1234/abcd\n")
+    (chat,) = load_watchlist(tmp_path / "w.yaml", env={}).targets
+    message = sample_message_for(chat)
     assert message.title == "trial-monitor · test message: alerts reach you here"
     assert message.body == (
         "**This is a test message from trial-monitor** (NCT00000000)\n\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from monitor.core.outage import outage_notice
 from monitor.delivery.messages import message_for, notice_of
 from monitor.delivery.notify import ConsoleTarget
 from monitor.store.tables import Alert
+from monitor.watchlist import load_watchlist
 
 WHEN = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
 UNAVAILABLE = "ClinicalTrials.gov unavailable: trial-monitor cannot check your trials"
@@ -36,11 +38,16 @@ def test_notices_read_as_the_first_release_worded_them(alert: Alert, title: str,
     assert (notice_of(alert).title, notice_of(alert).body) == (title, body)
 
 
-def test_the_error_line_is_shown_as_written_never_as_markup() -> None:
+def test_the_error_line_is_shown_as_written_never_as_markup(tmp_path: Path) -> None:
     alert = notice(2, True, 3, "the registry refused /studies (HTTP 400: <b>bad</b> [x](y) a_b)")
-    sent = message_for(None, alert, ConsoleTarget())  # type: ignore[arg-type]  # a notice reads no rows
+    (tmp_path / "w.yaml").write_text("notify:\n  - discord://1234/abcd\n")
+    (chat,) = load_watchlist(tmp_path / "w.yaml", env={}).targets
+    sent = message_for(None, alert, chat)  # type: ignore[arg-type]  # a notice reads no rows
     assert sent is not None and sent.style == "markdown"
     assert "Last error: the registry refused /studies (HTTP 400: \\<b\\>bad\\</b\\> \\[x\\](y) a\\_b)" in sent.body
+    plain = message_for(None, alert, ConsoleTarget())  # type: ignore[arg-type]
+    assert plain is not None and plain.style == "text"
+    assert "Last error: the registry refused /studies (HTTP 400: <b>bad</b> [x](y) a_b)" in plain.body
 
 
 def test_a_notice_stored_before_notices_had_values_keeps_its_words() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from monitor.core.choices import EVENT_KINDS, Choices, kinds_from, level_from
 from monitor.core.model import ChangeEvent, Level
+from monitor.core.words import md_escape
 from monitor.delivery.render import (
     AlertContent,
     EventItem,
@@ -23,7 +24,6 @@ from monitor.delivery.render import (
     md_unescape,
     render,
 )
-from monitor.core.words import md_escape
 from monitor.registry.ctgov.record import view_of
 from tests.support.messages import trial_item
 from tests.support.records import changes, status_module, study
@@ -48,7 +48,7 @@ def terminated_and_slipped() -> tuple[dict, list[ChangeEvent]]:
         status["whyStopped"] = "Sponsor decision <b>funding</b>"
         status["primaryCompletionDateStruct"] = {"date": "2029-01-31", "type": "ESTIMATED"}
         record["protocolSection"]["contactsLocationsModule"]["locations"].append(
-            {"facility": "New Site", "city": "Lyon", "country": "France"})
+            {"facility": "New Site", "city": "Madrid", "country": "Spain"})  # a country it has: a low change
 
     edited = study("NCT02513394")
     edit(edited)
@@ -126,7 +126,7 @@ def test_default_chat_layout_is_the_alert_people_know() -> None:
         "- Overall status: Active, not recruiting → Terminated\n"
         "- Why stopped: “Sponsor decision \\<b\\>funding\\</b\\>”\n"
         "- Primary completion slipped 98 months: 2020-11 (actual) → 2029-01-31 (estimated), 1st slip\n"
-        "- Sites: 1 added (New Site, Lyon, France), new country: France\n\n"
+        "- Sites: 1 added (New Site, Madrid, Spain)\n\n"
         "Last update posted 2023-06-15 · https://clinicaltrials.gov/study/NCT02513394",
         "markdown",
     )  # the alert as the first release worded it

@@ -5,14 +5,15 @@ from pathlib import Path
 
 import pytest
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry, fixture_studies
 from tests.scenarios.harness import Home
-from tests.standin.registry import StandInRegistry, fixture_studies
 from tests.support.receivers import JsonReceiver, SmtpReceiver
+from tests.support.records import fixture_histories
 
 
 @pytest.fixture
 def registry() -> Iterator[StandInRegistry]:
-    with StandInRegistry(fixture_studies()) as stand_in:
+    with StandInRegistry(fixture_studies(), histories=fixture_histories()) as stand_in:
         yield stand_in
 
 

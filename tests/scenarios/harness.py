@@ -9,10 +9,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
-from typing import Any
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 MONITOR = [sys.executable, "-m", "monitor"]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 import json
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, sponsor_edit
-from tests.standin.registry import StandInRegistry, fixture_histories
 from tests.support.receivers import JsonReceiver
+from tests.support.records import fixture_histories
 
 RECORDED = "NCT03690141"  # the recorded ?history=true answer: 10 versions, never suspended
 HISTORY_PATH = "/api/int/studies/"

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, sponsor_edit, wait_until
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 from tests.support.web import running
 

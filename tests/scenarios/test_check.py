@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, sponsor_edit
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver, SmtpReceiver
 
 WATCHED = ["NCT06171568", "NCT00973089", "NCT04207047", "NCT02210780"]

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, sponsor_edit, wait_until
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
 
@@ -30,6 +30,20 @@ def test_bad_watchlist_is_one_clear_line_and_exit_2(home: Home, content: str, ex
         assert expected in result.err
         assert len(result.err.strip().splitlines()) == 1, result.err
         assert "watchlist.yaml" in result.err
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [("check", ("--watchlist", "--database")), ("run", ("--watchlist", "--database")),
+     ("serve", ("--watchlist", "--database")), ("list", ("--watchlist", "--database")),
+     ("status", ("--watchlist", "--database")), ("site", ("--watchlist", "--database")),
+     ("history", ("--database",)), ("feed", ("--database",)), ("init", ("--watchlist",)),
+     ("add", ("--watchlist", "--label", "--offline")), ("remove", ("--watchlist",)), ("notify-test", ("--watchlist",))],
+)
+def test_every_command_takes_the_files_it_reads(home: Home, command: str, options: tuple[str, ...]) -> None:
+    shown = home.run(command, "--help")
+    assert shown.code == 0
+    assert [option for option in options if option not in shown.out] == []
 
 
 def test_secret_in_a_bad_url_is_never_shown(home: Home) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import signal
 import time
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, free_port, sponsor_edit, stop, wait_until
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
 
@@ -19,9 +19,9 @@ def test_daemon_checks_reloads_edits_and_stops_cleanly(
         assert wait_until(lambda: registry.count("/studies") >= 1), "no check at start"
         assert wait_until(lambda: home.run("health").code == 0, timeout=20)
 
-        # a live edit adding a trial: picked up without a restart, baseline taken at once
+        # a live edit adding a trial (and listing it twice): picked up without a restart, baseline taken at once
         registry.reset_log()
-        home.write_watchlist(["NCT06171568", "NCT00973089"], [hook.url()], interval="2s")
+        home.write_watchlist(["NCT06171568", "NCT00973089", "NCT00973089"], [hook.url()], interval="2s")
         assert wait_until(lambda: "Withdrawn" in home.run("list").out, timeout=20)
 
         # a bad edit is reported and the last good watchlist stays in force
@@ -37,6 +37,7 @@ def test_daemon_checks_reloads_edits_and_stops_cleanly(
     assert code == 0, output
     assert time.monotonic() - started < 8
     assert "keeping the last good watchlist" in output
+    assert "warning: NCT00973089 is listed twice" in output  # a live edit's warnings are said as the CLI says them
     assert output.count("NCT123") == 1  # reported once, not every 2 s
     assert "Traceback" not in output
 

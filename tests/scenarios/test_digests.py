@@ -5,10 +5,10 @@ from __future__ import annotations
 import signal
 import time
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, sponsor_edit, stop, wait_until
 from tests.scenarios.test_sync import enroll
 from tests.scenarios.test_targets import entry, recruit
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver, SmtpReceiver
 
 TRIALS = ["NCT06171568", "NCT00973089", "NCT04207047"]
@@ -43,7 +43,7 @@ def test_a_daily_digest_waits_for_its_time_groups_by_trial_and_is_sent_once(
     assert result.code == 0 and "Deliveries: 1 sent" in result.out, result.text
     [digest] = mailbox.wait_for(1)
     assert digest.rcpt_tos == ["team@example.org"]
-    assert digest.subject == "trial-monitor digest: 2 changes in 2 trials"
+    assert digest.subject == "trial-monitor digest: 3 changes in 2 trials"  # recruiting now, results overdue
     html = digest.message.get_body(preferencelist=("html",)).get_content()
     assert html.index("NCT06171568") < html.index("NCT00973089")
     assert "Overall status: Not yet recruiting → Recruiting" in html and "999" in html
@@ -80,7 +80,7 @@ def test_a_daemon_down_at_digest_time_sends_it_when_back_and_never_twice(
             code, _ = stop(daemon, signal.SIGTERM)
         assert code == 0 and "Traceback" not in log.read_text()
         [message] = hook.wait_for(1)
-        assert message.title == "trial-monitor digest: 1 change in 1 trial, 2026-11-22 12:00 UTC → 2026-11-23 08:00 UTC"
+        assert message.title == "trial-monitor digest: 2 changes in 1 trial, 2026-11-22 12:00 UTC → 2026-11-23 08:00 UTC"
         assert "Overall status: Not yet recruiting → Recruiting (high, 2026-11-22)" in message.message
 
 

@@ -1,9 +1,10 @@
 """Expectations end to end: alerts that need no record update, with MONITOR_NOW moving the clock.
 
 The stand-in registry serves real records; NCT06171568 is "Not yet recruiting" with an estimated
-study start of 2024-02-01 and primary completion of 2025-02-01 (results due by 2026-03-03) and a
-status verified in 2023-12; NCT03418623 completed on 2020-03-13 with no results; NCT00973089 is
-withdrawn.
+study start of 2024-02-01 and primary completion of 2025-02-01 and a status verified in 2023-12 (it
+never started, so no results are due from it); NCT03281889 is recruiting, its primary completion
+estimated for 2022-03-31 (results due by 2023-04-30); NCT03418623 completed on 2020-03-13 with no
+results; NCT00973089 is withdrawn.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import time
 
 from sqlalchemy import create_engine, text
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, sponsor_edit
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
 NOT_YET = "NCT06171568"
+RECRUITING = "NCT03281889"
 NO_RESULTS = "NCT03418623"
 WITHDRAWN = "NCT00973089"
 
@@ -36,6 +38,11 @@ def settle(hook: JsonReceiver) -> None:
     time.sleep(0.3)  # a message that should not come has had time to arrive
 
 
+def post_results(study: dict) -> None:
+    study["hasResults"] = True
+    study["protocolSection"]["statusModule"]["resultsFirstPostDateStruct"] = {"date": "2026-11-21", "type": "ACTUAL"}
+
+
 def test_baseline_records_what_is_already_true_and_sends_nothing(
     home: Home, registry: StandInRegistry, hook: JsonReceiver
 ) -> None:
@@ -45,9 +52,9 @@ def test_baseline_records_what_is_already_true_and_sends_nothing(
     assert first.code == 0, first.text
     assert "3 baseline" in first.out and "expectation" not in first.out
     settle(hook)
-    assert hook.messages == []  # five expectations are true at the baseline; none is pushed
+    assert hook.messages == []  # three expectations are true at the baseline; none is pushed
     assert list_line(home, NO_RESULTS).endswith("[results overdue]")
-    assert list_line(home, NOT_YET).endswith("[results overdue, recruiting past completion, status unverified]")
+    assert list_line(home, NOT_YET).endswith("[recruiting past completion, status unverified]")  # never started
     assert "[" not in list_line(home, WITHDRAWN)  # withdrawn: no results are due
 
     registry.reset_log()
@@ -57,74 +64,94 @@ def test_baseline_records_what_is_already_true_and_sends_nothing(
     assert hook.messages == [] and registry.count() == 1
 
 
-def test_results_overdue_fires_once_on_a_quiet_check_and_clears_once_when_posted(
+def test_results_overdue_fires_once_on_a_quiet_check_and_posted_results_are_said_once(
     home: Home, registry: StandInRegistry, hook: JsonReceiver
 ) -> None:
-    home.write_watchlist([NOT_YET], [hook.url()])
-    at(home, "2026-03-03T12:00:00Z")  # the last day results are due
+    home.write_watchlist([RECRUITING], [hook.url()])
+    at(home, "2023-04-30T12:00:00Z")  # the last day results are due
     assert home.run("check").code == 0
-    assert "results overdue" not in list_line(home, NOT_YET)
+    assert "results overdue" not in list_line(home, RECRUITING)
 
     registry.reset_log()
-    at(home, "2026-03-04T07:00:00Z")  # the day after: overdue, though the registry has not refreshed
+    at(home, "2023-05-01T07:00:00Z")  # the day after: overdue, though the registry has not refreshed
     due = home.run("check")
     assert due.code == 0, due.text
     assert "No registry refresh" in due.out and registry.count() == 1  # still one request
-    assert f"{NOT_YET} expectation: Results overdue" in due.out
+    assert f"{RECRUITING} expectation: Results overdue" in due.out
     [message] = hook.wait_for(1)
-    assert NOT_YET in message.title and "results overdue" in message.title
-    assert ("Results overdue: primary completion was 2025-02-01 (estimated); results were due by 2026-03-03 "
+    assert RECRUITING in message.title and "results overdue" in message.title
+    assert ("Results overdue: primary completion was 2022-03-31 (estimated); results were due by 2023-04-30 "
             "and none are posted or submitted") in message.message
-    assert "results overdue" in list_line(home, NOT_YET)
+    assert "results overdue" in list_line(home, RECRUITING)
 
-    for day in ("2026-03-05T07:00:00Z", "2026-03-06T07:00:00Z"):  # later checks: never repeated
+    for day in ("2023-05-02T07:00:00Z", "2023-05-03T07:00:00Z"):  # later checks: never repeated
         at(home, day)
         again = home.run("check")
         assert again.code == 0 and "expectation" not in again.out
     settle(hook)
     assert len(hook.messages) == 1
 
-    def post_results(study: dict) -> None:
-        study["hasResults"] = True
-        study["protocolSection"]["statusModule"]["resultsFirstPostDateStruct"] = {"date": "2026-11-21", "type": "ACTUAL"}
-
-    sponsor_edit(registry, NOT_YET, post_results)
+    sponsor_edit(registry, RECRUITING, post_results)
     registry.refresh()
     posted = home.run("check")
     assert posted.code == 0, posted.text
     [_, cleared] = hook.wait_for(2)
-    assert "Results posted on 2026-11-21" in cleared.message  # the record's change and the expectation's
-    assert "Results no longer overdue: results posted on 2026-11-21" in cleared.message  # end: one message
-    assert "results overdue" not in list_line(home, NOT_YET)
+    assert cleared.message.count("Results posted on 2026-11-21") == 1  # said once: not also "no longer overdue"
+    assert "overdue" not in cleared.message and "expectation" not in posted.out
+    assert "results overdue" not in list_line(home, RECRUITING)
     registry.refresh()
-    at(home, "2026-03-07T07:00:00Z")
+    at(home, "2023-05-04T07:00:00Z")
     assert home.run("check").code == 0
     settle(hook)
     assert len(hook.messages) == 2
 
-    history = home.run("history", NOT_YET)
+    history = home.run("history", RECRUITING)
     assert history.out.count("Results overdue: primary completion was") == 1
-    assert history.out.count("Results no longer overdue") == 1
+    assert "no longer overdue" not in history.out
+
+
+def test_what_held_at_the_baseline_clears_silently(home: Home, registry: StandInRegistry, hook: JsonReceiver) -> None:
+    home.write_watchlist([NOT_YET, NO_RESULTS], [hook.url()],
+                         extra="expectations:\n  milestone_days: 30\n  unverified: false\n")
+    at(home, "2024-01-05T07:00:00Z")  # NCT06171568's start (2024-02-01) is 27 days away
+    assert home.run("check").code == 0
+    assert list_line(home, NOT_YET).endswith("[start soon]")
+    assert list_line(home, NO_RESULTS).endswith("[results overdue]")
+
+    at(home, "2024-02-02T07:00:00Z")  # the start date passed: nobody was told it was soon, nobody is told now
+    passed = home.run("check")
+    assert passed.code == 0 and "expectation" not in passed.out, passed.text
+    assert "[" not in list_line(home, NOT_YET)
+
+    sponsor_edit(registry, NO_RESULTS, post_results)
+    registry.refresh()
+    posted = home.run("check")
+    assert posted.code == 0 and "expectation" not in posted.out, posted.text
+    [message] = hook.wait_for(1)
+    assert "Results posted on 2026-11-21" in message.message and "overdue" not in message.message
+    assert "[" not in list_line(home, NO_RESULTS)
+    settle(hook)
+    assert len(hook.messages) == 1
 
 
 def test_a_changed_record_and_a_fired_expectation_make_one_message(
     home: Home, registry: StandInRegistry, hook: JsonReceiver
 ) -> None:
-    home.write_watchlist([NOT_YET], [hook.url()])
-    at(home, "2026-03-01T07:00:00Z")
+    home.write_watchlist([RECRUITING], [hook.url()])
+    at(home, "2023-04-28T07:00:00Z")
     assert home.run("check").code == 0
 
     def more_patients(study: dict) -> None:
         study["protocolSection"]["designModule"]["enrollmentInfo"] = {"count": 999, "type": "ESTIMATED"}
 
-    sponsor_edit(registry, NOT_YET, more_patients)
+    sponsor_edit(registry, RECRUITING, more_patients)
     registry.refresh()
-    at(home, "2026-03-04T07:00:00Z")
+    at(home, "2023-05-01T07:00:00Z")
     result = home.run("check")
     assert result.code == 0, result.text
     [message] = hook.wait_for(1)
-    assert "Enrollment" in message.message and "400 → 999" in message.message  # the record's change
-    assert "Results overdue: primary completion was 2025-02-01 (estimated)" in message.message
+    assert "Enrollment target: 20 → 999 participants (estimated)" in message.message  # the record's change
+    assert "Results overdue: primary completion was 2022-03-31 (estimated)" in message.message
     settle(hook)
     assert len(hook.messages) == 1
 
@@ -156,8 +183,8 @@ def test_milestones_are_opt_in_and_expectations_can_be_turned_off(
 
 def test_first_evaluation_after_an_upgrade_is_silent(home: Home, registry: StandInRegistry, hook: JsonReceiver) -> None:
     """A database from before expectations: the first check fills the facts and records, never floods."""
-    home.write_watchlist([NOT_YET, NO_RESULTS], [hook.url()])
-    at(home, "2026-03-01T07:00:00Z")
+    home.write_watchlist([RECRUITING, NO_RESULTS], [hook.url()])
+    at(home, "2023-04-28T07:00:00Z")
     assert home.run("check").code == 0
     engine = create_engine(home.env["MONITOR_DATABASE_URL"])
     try:
@@ -167,12 +194,12 @@ def test_first_evaluation_after_an_upgrade_is_silent(home: Home, registry: Stand
             conn.execute(text("DELETE FROM expectation"))
     finally:
         engine.dispose()
-    at(home, "2026-03-04T07:00:00Z")  # NCT06171568's results are now overdue, but this is its first evaluation
+    at(home, "2023-05-01T07:00:00Z")  # NCT03281889's results are now overdue, but this is its first evaluation
     first = home.run("check")
     assert first.code == 0 and "expectation" not in first.out
     settle(hook)
     assert hook.messages == []
-    assert "results overdue" in list_line(home, NOT_YET) and "results overdue" in list_line(home, NO_RESULTS)
+    assert "results overdue" in list_line(home, RECRUITING) and "results overdue" in list_line(home, NO_RESULTS)
 
 
 def test_a_bad_expectations_key_is_one_line_and_exit_2(home: Home, registry: StandInRegistry) -> None:

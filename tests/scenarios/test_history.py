@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, sponsor_edit
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -97,7 +97,8 @@ def test_feed_is_valid_atom_of_recent_events(home: Home, registry: StandInRegist
         assert entry.find(f"{ATOM}link").get("href") == f"https://clinicaltrials.gov/study/{TRIAL}"
         ids.add(entry.findtext(f"{ATOM}id"))
     assert len(ids) == len(every)
-    assert entries[0].findtext(f"{ATOM}title").startswith(f"{TRIAL}: Primary completion reached on 2028-04-20")
+    assert entries[0].findtext(f"{ATOM}title").startswith(f"{TRIAL} (Lariboisière Cognitive Assessment: Evaluation "
+                                                         "of the 1-year…): Primary completion reached on 2028-04-20")
     assert home.run("feed").out == result.out  # the same events keep their ids: readers see nothing new
 
     home.env["MONITOR_NOW"] = "2026-11-24T00:00:00Z"

@@ -7,8 +7,8 @@ import time
 
 from sqlalchemy import create_engine, text
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, sponsor_edit, wait_until
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
 TRIALS = ["NCT06171568", "NCT00973089"]

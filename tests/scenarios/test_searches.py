@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, sponsor_edit
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
 BRAIN = 'searches:\n  - condition: brain\n'

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, sponsor_edit
 from tests.scenarios.test_sync import enroll
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver, SmtpReceiver
 
 TRIALS = ["NCT06171568", "NCT00973089"]
@@ -108,9 +108,13 @@ def test_a_custom_template_is_used(home: Home, registry: StandInRegistry, hook: 
     [mine] = by_path(hook, "/mine")
     assert mine.title == "[HIGH] NCT06171568: overall status Not yet recruiting → Recruiting"
     assert mine.message == ("status: Overall status: Not yet recruiting → Recruiting (2026-11-23)\n"
+                            # started now, a year and more past its (estimated) primary completion
+                            "expectation: Results overdue: primary completion was 2025-02-01 (estimated); results were"
+                            " due by 2026-03-03 and none are posted or submitted (2026-11-23)\n"
                             "https://clinicaltrials.gov/study/NCT06171568")
     [default] = by_path(hook, "/default")
-    assert default.message.startswith("**Lariboisière")
+    assert default.message.startswith("Lariboisière")  # a webhook is read by a program: plain text
+    assert "**" not in default.message and "\\" not in default.message
 
 
 def test_a_template_that_fails_at_run_time_fails_that_delivery_only(
@@ -156,12 +160,12 @@ def test_status_shows_choices_and_masks_secrets(home: Home, registry: StandInReg
     status = home.run("status")
     assert status.code == 0, status.text
     lines = status.out.splitlines()
-    assert "2 trials watched, alerts to 2 target(s):" in lines
+    assert "2 trials watched, alerts to 2 targets:" in lines
     [immediate] = [line for line in lines if "user:****@" in line]
-    assert immediate.endswith(": high; kinds: status, why_stopped, status_verified, results; immediate; Markdown")
+    assert immediate.endswith(": high; kinds: status, why_stopped, status_verified, results; immediate; plain text")
     [digest] = [line for line in lines if "/digest:" in line and "digest weekly" in line]
     assert digest.endswith("digest weekly on monday at 08:00 (Europe/Paris), next 2026-11-23 08:00 CET, "
-                           "1 alert waiting; Markdown")
+                           "1 alert waiting; plain text")
     for text in (checked.text, status.text, home.run("list").text, home.run("notify-test").text):
         assert "hunter2secret" not in text and "tok3nsecret" not in text
     if home.database.exists():

@@ -11,9 +11,9 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import MetaData, create_engine, insert, select, text
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from monitor.store import migrations
 from tests.scenarios.harness import Home, sponsor_edit
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
 MAIN_DB = Path(__file__).resolve().parents[1] / "fixtures" / "db" / "main-rev8.sqlite"

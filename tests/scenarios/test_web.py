@@ -10,8 +10,8 @@ import time
 
 import pytest
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, wait_until
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 from tests.support.web import TOKEN, checked, running, start_recruiting
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 from tests.support.web import TOKEN, running, start_recruiting
 
@@ -98,8 +98,11 @@ def test_the_feeds_are_valid_atom_linking_to_the_trial_pages(
             [e.findtext(f"{ATOM}id") for e in feed.findall(f"{ATOM}entry")]  # stable ids
         one = ET.fromstring(reader.get("/trials/NCT06171568/feed.atom", params={"token": TOKEN}).text)
         assert one.findtext(f"{ATOM}title").startswith("trial-monitor: NCT06171568")
-        assert [e.findtext(f"{ATOM}content") for e in one.findall(f"{ATOM}entry")] == \
-            ["NCT06171568 (high): Overall status: Not yet recruiting → Recruiting"]
+        # the trial's title, and the day it was detected beside the registry's date when they differ
+        assert [e.findtext(f"{ATOM}content").split(" (detected ")[0] for e in one.findall(f"{ATOM}entry")
+                if e.find(f"{ATOM}category").get("term") == "status"] == \
+            ["NCT06171568 · Lariboisière Cognitive Assessment: Evaluation of the 1-year Outcomes (high): "
+             "Overall status: Not yet recruiting → Recruiting"]
         assert reader.get("/trials/NCT09999999/feed.atom", params={"token": TOKEN}).status_code == 404
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, sponsor_edit
 from tests.scenarios.test_searches import register
-from tests.standin.registry import StandInRegistry
 from tests.support.receivers import JsonReceiver
 
 

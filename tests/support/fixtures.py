@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:  # imported by the fixtures themselves: collecting the pure core's tests needs neither
-    from tests.standin.registry import StandInRegistry
+    from monitor.registry.ctgov.standin.registry import StandInRegistry
     from tests.support.receivers import JsonReceiver, SmtpReceiver
 
 __all__ = ["registry", "json_receiver", "smtp_receiver"]
@@ -20,10 +20,12 @@ __all__ = ["registry", "json_receiver", "smtp_receiver"]
 
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandInRegistry]:
-    """A started stand-in loaded with all 14 fixture studies; MONITOR_CTGOV_URL points at it."""
-    from tests.standin.registry import StandInRegistry, fixture_studies
+    """A started stand-in loaded with all 14 fixture studies and the recorded history; MONITOR_CTGOV_URL
+    points at it."""
+    from monitor.registry.ctgov.standin.registry import StandInRegistry, fixture_studies
+    from tests.support.records import fixture_histories
 
-    reg = StandInRegistry(fixture_studies()).start()
+    reg = StandInRegistry(fixture_studies(), histories=fixture_histories()).start()
     monkeypatch.setenv("MONITOR_CTGOV_URL", reg.base_url)
     try:
         yield reg

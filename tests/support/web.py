@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from monitor.registry.ctgov.standin.registry import StandInRegistry
 from tests.scenarios.harness import Home, sponsor_edit, stop, wait_until
-from tests.standin.registry import StandInRegistry
 
 TOKEN = "test-token-4f9c2b7d1e8a6c3f5b0d9e2a7c4f1b8e"
 

@@ -9,17 +9,8 @@ from pathlib import Path
 import pytest
 
 from monitor.core.model import COMPARE_GROUPS
-from monitor.watchlist import (
-    Target,
-    TrialEntry,
-    Watchlist,
-    load_watchlist,
-    normalise_trial_id,
-    parse_interval,
-)
-
+from monitor.watchlist import Target, TrialEntry, Watchlist, load_watchlist, normalise_trial_id, parse_interval
 from tests.support.watchlists import BUNDLED, MINIMAL, load_error, write
-
 
 # ---------------------------------------------------------------- loading
 
@@ -165,7 +156,8 @@ def test_exact_messages(tmp_path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "watchlist.yaml"
-    assert load_error(path) == f"{path}: file not found"
+    assert load_error(path) == (f"{path}: file not found (make one with `trial-monitor init`, or name yours with "
+                                "--watchlist or MONITOR_WATCHLIST)")
 
 
 @pytest.mark.parametrize(

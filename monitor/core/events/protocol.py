@@ -2,41 +2,31 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
-from monitor.core.events.base import Changes, event, keyed, touched, within
+from monitor.core.events.base import Changes, event, keyed_text, touched, within
+from monitor.core.events.citations import added_words, is_results, publication_words
+from monitor.core.events.criteria import criteria_changes, criteria_edits, criteria_words
 from monitor.core.model import ChangeEvent, Level
-from monitor.core.words import clip, code_words, count_words, inline, listing, md_escape, quoted, yes_no
+from monitor.core.words import (
+    clip,
+    code_words,
+    count_words,
+    inline,
+    listing,
+    md_escape,
+    quoted,
+    same_text,
+    text_key,
+    yes_no,
+)
+
+__all__ = ["arm_events", "criteria_edits", "eligibility_events", "outcome_events", "publication_events",
+           "publication_words", "sponsor_events"]
 
 OUTCOME_LABELS = {"primary": "Primary outcomes", "secondary": "Secondary outcomes", "other": "Other outcomes"}
 FIELD_WORDS = {"time_frame": "time frame", "other_names": "other names", "interventions": "interventions"}
-
-
-def criteria_edits(before: str, after: str, most: int = 3) -> str:
-    """Word-level summary of an edit: ``added “…”, removed “…”`` (at most ``most`` fragments, then "…")."""
-    old_words, new_words = before.split(), after.split()
-    # Edits are usually local: set the shared head and tail aside so the matcher sees little.
-    head = 0
-    while head < min(len(old_words), len(new_words)) and old_words[head] == new_words[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old_words), len(new_words)) - head and old_words[-1 - tail] == new_words[-1 - tail]:
-        tail += 1
-    old_words = old_words[head : len(old_words) - tail]
-    new_words = new_words[head : len(new_words) - tail]
-    large = len(old_words) * len(new_words) > 1_000_000  # a rewrite: a rougher, bounded diff is fine
-    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=large)
-    fragments = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag in ("replace", "insert"):
-            fragments.append(f"added {quoted(' '.join(new_words[j1:j2]), 80)}")
-        if tag in ("replace", "delete"):
-            fragments.append(f"removed {quoted(' '.join(old_words[i1:i2]), 80)}")
-    if not fragments:
-        return "layout only"
-    return ", ".join(fragments[:most]) + (", …" if len(fragments) > most else "")
 
 
 ELIGIBILITY_LABELS = {"sex": "Sex", "min_age": "Minimum age", "max_age": "Maximum age",
@@ -44,19 +34,22 @@ ELIGIBILITY_LABELS = {"sex": "Sex", "min_age": "Minimum age", "max_age": "Maximu
 
 
 def eligibility_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -> list[ChangeEvent]:
-    """LOW events: criteria text edited (word-level summary), sex, ages, healthy volunteers."""
+    """LOW events: criteria added, removed or edited (criterion by criterion), sex, ages, healthy
+    volunteers; nothing for an edit of case, spacing or Markdown escaping only."""
     fields, events = touched(changes), []
-    if "criteria" in fields:
+    if "criteria" in fields and not same_text(old.get("criteria"), new.get("criteria")):
         before, after = old.get("criteria"), new.get("criteria")
-        if before and after:
-            text = f"Eligibility criteria edited: {criteria_edits(before, after)}"
+        if before and after:  # nothing when only the layout moved (blank lines, bullet marks)
+            moved = criteria_changes(before, after)
+            text = criteria_words(moved) if moved else None
         else:
             text = "Eligibility criteria added" if after else "Eligibility criteria removed"
-        events.append(event("eligibility", "criteria", before, after, text, Level.LOW))
+        if text:
+            events.append(event("eligibility", "criteria", before, after, text, Level.LOW))
     for name, label in ELIGIBILITY_LABELS.items():
-        if name not in fields:
-            continue
         before, after = old.get(name), new.get(name)
+        if name not in fields or same_text(before, after):
+            continue
         if name == "healthy_volunteers":
             shown = (yes_no(before), yes_no(after))
         elif name == "std_ages":
@@ -89,7 +82,8 @@ def arm_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -> li
     """LOW events: arm groups and interventions added, removed or edited (one event each)."""
     events = []
     for name, kind, label in (("groups", "arms", "Arms"), ("interventions", "interventions", "Interventions")):
-        entries = keyed(within(changes, name))
+        before, after = (old.get(name) or {}), (new.get(name) or {})
+        entries = keyed_text(before, after, within(changes, name))
         parts = []
         if entries.added:
             parts.append("added " + listing([quoted(entry_words(k)) for k in entries.added], sep=", "))
@@ -99,9 +93,8 @@ def arm_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -> li
             parts.append(listing([f"{quoted(entry_words(k))} edited ({_fields_words(f)})" for k, f in entries.edited.items()], sep=", "))
         if parts:
             field = "arm_groups" if name == "groups" else name
-            before, after = (old.get(name) or {}), (new.get(name) or {})
             names = entries.added + entries.removed + list(entries.edited)
-            events.append(event(kind, field, {k: before.get(k) for k in names}, {k: after.get(k) for k in names},
+            events.append(event(kind, field, {k: before.get(entries.old_key(k)) for k in names}, {k: after.get(k) for k in names},
                                  f"{label}: " + "; ".join(parts), Level.LOW))
     return events
 
@@ -119,19 +112,20 @@ def outcome_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -
     """LOW events: primary/secondary/other outcome measures added, removed or edited."""
     events = []
     for tier, label in OUTCOME_LABELS.items():
-        entries = keyed(within(changes, tier))
         before, after = old.get(tier) or {}, new.get(tier) or {}
+        entries = keyed_text(before, after, within(changes, tier))
         parts = []
         if entries.added:
             parts.append(f"{len(entries.added)} added ({listing([quoted(k) for k in entries.added], 3)})")
         if entries.removed:
             parts.append(f"{len(entries.removed)} removed ({listing([quoted(k) for k in entries.removed], 3)})")
         if entries.edited:
-            edits = [_outcome_edit(k, f, before.get(k) or {}, after.get(k) or {}) for k, f in entries.edited.items()]
+            edits = [_outcome_edit(k, f, before.get(entries.old_key(k)) or {}, after.get(k) or {})
+                     for k, f in entries.edited.items()]
             parts.append(f"{len(edits)} edited ({listing(edits, 3)})")
         if parts:
             names = entries.added + entries.removed + list(entries.edited)
-            events.append(event("outcomes", f"{tier}_outcomes", {k: before.get(k) for k in names},
+            events.append(event("outcomes", f"{tier}_outcomes", {k: before.get(entries.old_key(k)) for k in names},
                                  {k: after.get(k) for k in names}, f"{label}: " + ", ".join(parts), Level.LOW))
     return events
 
@@ -140,24 +134,28 @@ def outcome_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -
 
 
 def sponsor_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -> list[ChangeEvent]:
-    """LOW events: lead sponsor, collaborators, responsible party."""
+    """LOW events: lead sponsor, collaborators, responsible party (not for case or spacing only)."""
     fields, events = touched(changes), []
 
-    def change(field: str, label: str, words: Callable[[Any], str]) -> None:
+    def change(field: str, label: str, words: Callable[[Any], str]) -> bool:
         before, after = old.get(field), new.get(field)
+        if same_text(before, after):
+            return False
         events.append(event("sponsors", field, before, after, f"{label}: {words(before)} → {words(after)}", Level.LOW))
+        return True
 
-    if "lead" in fields:
-        change("lead", "Lead sponsor", lambda name: inline(name, 100))
-    elif "lead_class" in fields:
+    if not ("lead" in fields and change("lead", "Lead sponsor", lambda name: inline(name, 100))) and "lead_class" in fields:
         change("lead_class", "Lead sponsor class", code_words)
     if "collaborators" in fields:
-        before, after = set(old.get("collaborators") or []), set(new.get("collaborators") or [])
+        before, after = old.get("collaborators") or [], new.get("collaborators") or []
+        kept_before, kept_after = {text_key(n) for n in before}, {text_key(n) for n in after}
+        came = sorted({n for n in after if text_key(n) not in kept_before})
+        went = sorted({n for n in before if text_key(n) not in kept_after})
         parts = []
-        if after - before:
-            parts.append("added " + listing([quoted(n) for n in sorted(after - before)], sep=", "))
-        if before - after:
-            parts.append("removed " + listing([quoted(n) for n in sorted(before - after)], sep=", "))
+        if came:
+            parts.append("added " + listing([quoted(n) for n in came], sep=", "))
+        if went:
+            parts.append("removed " + listing([quoted(n) for n in went], sep=", "))
         if parts:
             events.append(event("sponsors", "collaborators", sorted(before), sorted(after),
                                  "Collaborators: " + "; ".join(parts), Level.LOW))
@@ -166,24 +164,29 @@ def sponsor_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -
     return events
 
 
-def publication_words(key: str, entry: dict[str, Any] | None) -> str:
-    """A linked publication for people: ``PMID 123 — citation…``."""
-    citation = inline((entry or {}).get("citation") or "no citation", 120)
-    return f"PMID {md_escape(key)} — {citation}" if key.isdigit() else citation
+def _short(key: str, entry: dict[str, Any] | None) -> str:
+    return f"PMID {md_escape(key)}" if key.isdigit() else quoted((entry or {}).get("citation"), 60)
 
 
 def publication_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -> list[ChangeEvent]:
-    """LOW events: publications newly linked (one each, up to five) or no longer linked."""
-    entries, events = keyed(changes), []
-    for key in entries.added[:5]:
-        text = f"New linked publication: {publication_words(key, new.get(key))}"
-        events.append(event("publications", "publication_added", None, {key: new.get(key)}, text, Level.LOW))
-    if len(entries.added) > 5:
-        more = entries.added[5:]
-        text = f"{count_words(len(more), 'more linked publication')}: " + listing([publication_words(k, new.get(k))[:40] for k in more], 3)
-        events.append(event("publications", "publication_added", None, {k: new.get(k) for k in more}, clip(text, 300), Level.LOW))
-    if entries.removed:
-        names = [f"PMID {md_escape(k)}" if k.isdigit() else quoted((old.get(k) or {}).get("citation"), 60) for k in entries.removed]
+    """Publications newly linked (one each, up to five; the trial's own results first, MEDIUM, the
+    rest LOW) or no longer linked (LOW)."""
+    entries, events = keyed_text(old, new, changes), []
+    # A reference keyed on its citation's text (no PMID) that is only re-cased is the same reference.
+    cited = {text_key((old.get(k) or {}).get("citation")): k for k in entries.removed if not k.isdigit()}
+    same = {k: cited[c] for k in entries.added if not k.isdigit() and (c := text_key((new.get(k) or {}).get("citation"))) in cited}
+    added = sorted((k for k in entries.added if k not in same), key=lambda k: not is_results(new.get(k)))
+    removed = [k for k in entries.removed if k not in same.values()]
+    for key in added[:5]:
+        level = Level.MEDIUM if is_results(new.get(key)) else Level.LOW
+        events.append(event("publications", "publication_added", None, {key: new.get(key)}, added_words(key, new.get(key)), level))
+    if len(added) > 5:
+        more = added[5:]
+        level = Level.MEDIUM if any(is_results(new.get(k)) for k in more) else Level.LOW
+        text = f"{count_words(len(more), 'more linked publication')}: " + listing([_short(k, new.get(k)) for k in more], 3)
+        events.append(event("publications", "publication_added", None, {k: new.get(k) for k in more}, clip(text, 300), level))
+    if removed:
+        names = [_short(k, old.get(k)) for k in removed]
         text = "Publication no longer linked: " + listing(names, sep=", ")
-        events.append(event("publications", "publication_removed", {k: old.get(k) for k in entries.removed}, None, text, Level.LOW))
+        events.append(event("publications", "publication_removed", {k: old.get(k) for k in removed}, None, text, Level.LOW))
     return events

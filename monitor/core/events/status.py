@@ -10,6 +10,7 @@ from monitor.core.model import ChangeEvent, Level
 from monitor.core.status import HIGH_STATUSES, overall_status_words, status_words
 from monitor.core.words import day_words, quoted, yes_no
 
+
 def suspended_before_words(history: TrialHistory, old_status: str | None) -> str:
     """`` (was suspended once before, on 2019-03-05)`` from the trial's past; "" when it never was.
 

@@ -10,6 +10,7 @@ from monitor.core.expectations.rules import (
     NAMES,
     PRIMARY_COMPLETION_SOON,
     RESULTS_OVERDUE,
+    RULES_VERSION,
     SHORT_WORDS,
     START_SOON,
     STILL_RECRUITING,
@@ -25,6 +26,7 @@ from monitor.core.expectations.rules import (
     last_day,
     next_change,
     results_due,
+    started,
     transitions,
 )
 
@@ -33,6 +35,7 @@ __all__ = [
     "NAMES",
     "PRIMARY_COMPLETION_SOON",
     "RESULTS_OVERDUE",
+    "RULES_VERSION",
     "SHORT_WORDS",
     "START_SOON",
     "STILL_RECRUITING",
@@ -52,5 +55,6 @@ __all__ = [
     "next_change",
     "note",
     "results_due",
+    "started",
     "transitions",
 ]

@@ -8,8 +8,9 @@ is a condition on a few facts of the record (``facts_of``, stored beside the tri
 =====================================  ===================================================================
 ``results_overdue``                    primary completion (or, without one, study completion) + 1 year +
                                        30 days has passed, no results are posted or submitted, and the
-                                       trial is not withdrawn (the FDAAA TrialsTracker rule; estimated
-                                       dates count; a submission in quality review counts as submitted)
+                                       trial started (not withdrawn, not still "Not yet recruiting": the
+                                       FDAAA TrialsTracker rule; estimated dates count; a submission in
+                                       quality review counts as submitted)
 ``completion_passed_still_recruiting`` primary completion has passed but the status still says Not yet
                                        recruiting, Recruiting or Enrolling by invitation
 ``status_unverified``                  an ongoing trial's status not verified for 21 months (the registry
@@ -23,14 +24,18 @@ Partial dates: a month-only date (``2026-12``) counts as the month's *last* day 
 days it counts from the month's *first* day, so the heads-up is never late.
 
 Each expectation fires once when it turns true and once when it clears (``transitions``); both are
-MEDIUM change events of kind ``expectation`` whose ``field`` is the expectation's name.
+MEDIUM change events of kind ``expectation`` whose ``field`` is the expectation's name. Only what was
+told clears aloud: an expectation already true at the trial's baseline was recorded, never pushed, so
+its clearing is silent too; so is a clearing that says nothing worth saying (a status lapsing into
+"Unknown status" is no news that it is up to date) or that the same message already says (results
+posted or submitted, told by the record's own change).
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -54,6 +59,7 @@ SHORT_WORDS = {
 }
 
 FACTS_VERSION = 1
+RULES_VERSION = 2  # what ``expected`` makes of the facts: a new version evaluates every trial again
 RESULTS_DUE_GRACE_DAYS = 30  # on top of the year FDAAA allows (the TrialsTracker's allowance for posting)
 UNVERIFIED_AFTER_MONTHS = 21  # our warning: three months before the registry's lapse
 UNKNOWN_AFTER_MONTHS = 24  # the registry's "Unknown status": not verified within the past 2 years
@@ -72,8 +78,8 @@ class ExpectationOptions:
     @property
     def key(self) -> str:
         """What the stored evaluations were made under: a change makes every trial be evaluated again."""
-        return (f"f{FACTS_VERSION} o{self.results_overdue:d} r{self.still_recruiting:d} u{self.unverified:d} "
-                f"m{self.milestone_days}")
+        return (f"f{FACTS_VERSION} e{RULES_VERSION} o{self.results_overdue:d} r{self.still_recruiting:d} "
+                f"u{self.unverified:d} m{self.milestone_days}")
 
     @cached_property
     def enabled(self) -> frozenset[str]:
@@ -174,6 +180,18 @@ def _primary_completion(facts: Mapping[str, Any]) -> tuple[str, dict[str, Any]] 
     return None
 
 
+NOT_STARTED = frozenset({"NOT_YET_RECRUITING", "WITHDRAWN"})  # no participant enrolled (yet, or ever)
+
+
+def started(facts: Mapping[str, Any]) -> bool:
+    """Has the trial started (enrolled anyone)? Not while "Not yet recruiting", never when withdrawn; an
+    "Unknown status" trial by its last known status. Results are due only from a trial that started."""
+    status = facts.get("status")
+    if status == UNKNOWN:
+        status = facts.get("last_known")
+    return status not in NOT_STARTED
+
+
 def _today(now: dt.datetime) -> dt.date:
     return now.astimezone(dt.UTC).date() if now.tzinfo else now.date()
 
@@ -209,7 +227,7 @@ def expected(facts: Mapping[str, Any], now: dt.datetime, options: ExpectationOpt
 
 def _overdue(facts: Mapping[str, Any], today: dt.date) -> str | None:
     due = results_due(facts)
-    if due is None or facts.get("status") == "WITHDRAWN" or facts.get("results_posted") or facts.get("submitted_on"):
+    if due is None or not started(facts) or facts.get("results_posted") or facts.get("submitted_on"):
         return None
     name, when = due
     if today <= when:
@@ -258,7 +276,7 @@ def next_change(facts: Mapping[str, Any], now: dt.datetime, options: Expectation
     """
     today, on, days = _today(now), options.enabled, []
     due = results_due(facts)
-    if RESULTS_OVERDUE in on and due:
+    if RESULTS_OVERDUE in on and due and started(facts):
         days.append(due[1] + dt.timedelta(days=1))
     completion = _primary_completion(facts)
     if STILL_RECRUITING in on and completion:
@@ -278,28 +296,50 @@ def next_change(facts: Mapping[str, Any], now: dt.datetime, options: Expectation
 # ── transitions ─────────────────────────────────────────────────────────────────────────
 
 
+# the record's own events that say results arrived (posted, or submitted for quality review)
+RESULTS_ARRIVED = frozenset({"has_results", "first_submitted", "submission"})
+
+
 def transitions(
     before: Iterable[str], now_true: Mapping[str, Expectation], facts: Mapping[str, Any], now: dt.datetime,
-    options: ExpectationOptions,
+    options: ExpectationOptions, *, untold: Collection[str] = (), told: Iterable[ChangeEvent] = (),
 ) -> list[ChangeEvent]:
     """Events for the enabled expectations that turned true or cleared since ``before`` (names true then).
 
     A disabled expectation says nothing either way: turning one off is not a change in the trial.
+    ``untold``: names recorded true at the baseline, never pushed: their clearing is not told either.
+    ``told``: the events of the same message (the record's changes): a clearing they already say is left out.
     """
     was, events = set(before), []
+    arrived = any(e.kind == "results" and e.field in RESULTS_ARRIVED and e.new for e in told)
     for name in NAMES:
         if name not in options.enabled:
             continue
         if name in now_true and name not in was:
             events.append(ChangeEvent("expectation", name, False, True, now_true[name].text, Level.MEDIUM))
-        elif name in was and name not in now_true:
+        elif name in was and name not in now_true and name not in untold:
+            if name == RESULTS_OVERDUE and arrived and (facts.get("results_posted") or facts.get("submitted_on")):
+                continue  # "Results posted on …" is in the message already: said once
             text = cleared_text(name, facts, _today(now), options)
-            events.append(ChangeEvent("expectation", name, True, False, text, Level.MEDIUM))
+            if text is not None:
+                events.append(ChangeEvent("expectation", name, True, False, text, Level.MEDIUM))
     return events
 
 
-def cleared_text(name: str, facts: Mapping[str, Any], today: dt.date, options: ExpectationOptions) -> str:
-    """Why an expectation no longer holds, in words."""
+def _not_started_words(facts: Mapping[str, Any]) -> str:
+    """``the trial never enrolled anyone (the status now says Withdrawn)`` and the like."""
+    status, known = facts.get("status"), facts.get("last_known")
+    says = f"the status now says {status_words(status)}"
+    if status == UNKNOWN:
+        says += f", last known: {status_words(known)}" if known else ""
+        status = known
+    if status == "WITHDRAWN":
+        return f"the trial never enrolled anyone ({says})"
+    return f"the trial has not started ({says})"
+
+
+def cleared_text(name: str, facts: Mapping[str, Any], today: dt.date, options: ExpectationOptions) -> str | None:
+    """Why an expectation no longer holds, in words; None when that is nothing worth telling."""
     status = facts.get("status")
     now_says = f"the status now says {status_words(status)}"
     if name == RESULTS_OVERDUE:
@@ -309,14 +349,16 @@ def cleared_text(name: str, facts: Mapping[str, Any], today: dt.date, options: E
             return f"{lead}: results posted on {day_words(posted)}" if posted else f"{lead}: results posted"
         if facts.get("submitted_on"):
             return f"{lead}: results submitted on {day_words(facts['submitted_on'])}, in quality review"
-        if status == "WITHDRAWN":
-            return f"{lead}: {now_says}"
+        if not started(facts):
+            return f"Results no longer due: {_not_started_words(facts)}"
         due = results_due(facts)
         if due is None:
             return f"{lead}: the record gives no completion date any more"
         return f"{lead}: {LABELS[due[0]].lower()} is now {date_words(facts.get(due[0]))}, so results are due by {due[1].isoformat()}"
     if name == STILL_RECRUITING:
         completion = _primary_completion(facts)
+        if status == UNKNOWN:
+            return None  # a lapse into "Unknown status" is no sign the status is up to date
         if status not in RECRUITING:
             return f"Status no longer out of date: {now_says}"
         if completion is None:

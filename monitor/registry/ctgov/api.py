@@ -67,9 +67,18 @@ class StudiesApi:
         self.client = client
 
     async def data_timestamp(self) -> str:
-        data = await self.client.get("/version", {})
+        try:
+            data = await self.client.get("/version", {})
+        except RegistryUnavailable as exc:
+            if exc.status != 404:
+                raise
+            wrong = RegistryUnavailable(f"the registry at {self.client.shown} has no /version (HTTP 404): "
+                                        "is MONITOR_CTGOV_URL right?")
+            wrong.status = exc.status
+            raise wrong from None
         if not isinstance(data, dict) or not isinstance(data.get("dataTimestamp"), str):
-            raise RegistryUnavailable("the registry's /version answer has no dataTimestamp")
+            raise RegistryUnavailable(f"the registry at {self.client.shown} answered /version without a "
+                                      "dataTimestamp: is MONITOR_CTGOV_URL right?")
         return data["dataTimestamp"]
 
     async def by_id(self, ids: Sequence[str], since: str | None = None) -> AsyncIterator[list[Study]]:
@@ -119,7 +128,8 @@ class StudiesApi:
             seen += len(page)
             yield page, total
         if announced is not None and seen < announced:
-            raise RegistryUnavailable(f"the registry's {what} ended after {seen} of {announced} records")
+            raise RegistryUnavailable(f"the registry at {self.client.shown}: its {what} ended after {seen} of "
+                                      f"{announced} records")
 
     async def _pages(self, params: dict[str, str], *, max_pages: int) -> AsyncIterator[tuple[list[Study], int | None]]:
         token: str | None = None
@@ -127,12 +137,14 @@ class StudiesApi:
             data = await self.client.get("/studies", params | ({"pageToken": token} if token else {}))
             studies = data.get("studies") if isinstance(data, dict) else None
             if not isinstance(studies, list) or not all(isinstance(s, dict) for s in studies):
-                raise RegistryUnavailable("the registry's /studies answer has no list of studies")
+                raise RegistryUnavailable(f"the registry at {self.client.shown} answered /studies without a list "
+                                          "of studies")
             total = data.get("totalCount")
             yield studies, total if isinstance(total, int) and not isinstance(total, bool) else None
             token = data.get("nextPageToken")
             if not token:
                 return
             if not isinstance(token, str):
-                raise RegistryUnavailable("the registry's /studies answer has a malformed page token")
-        raise RegistryUnavailable(f"the registry kept paging /studies past {max_pages} pages")
+                raise RegistryUnavailable(f"the registry at {self.client.shown} answered /studies with a malformed "
+                                          "page token")
+        raise RegistryUnavailable(f"the registry at {self.client.shown} kept paging /studies past {max_pages} pages")

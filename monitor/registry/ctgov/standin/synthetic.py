@@ -36,9 +36,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, overload
 
-from tests.standin import query as q
-from tests.standin.fixtures import FIXTURES_DIR, fixture_studies
-from tests.standin.store import key_of
+from monitor.registry.ctgov.standin import query as q
+from monitor.registry.ctgov.standin.fixtures import FIXTURES_DIR, fixture_studies
+from monitor.registry.ctgov.standin.store import key_of
 
 BASE = 10_000_000  # NCT10000000 is trial 0; fixture ids are all NCT0xxxxxxx
 MAX_TRIALS = 90_000_000  # keeps every id at 8 digits
@@ -112,7 +112,7 @@ class IdSequence(Sequence[str]):
 
 
 class SyntheticStudies:
-    """A :class:`tests.standin.store.StudyStore` of ``n`` trials materialised on demand."""
+    """A :class:`monitor.registry.ctgov.standin.store.StudyStore` of ``n`` trials materialised on demand."""
 
     def __init__(self, n: int, seed: int = 0, start_date: str | dt.date = "2026-01-01",
                  templates: Sequence[dict[str, Any]] | None = None) -> None:

@@ -2,7 +2,7 @@
 
 The registry only talks to a store through this interface, so a store may keep full records
 (:class:`DictStore`, the default: a dict of study JSON) or build them on demand
-(:class:`tests.standin.synthetic.SyntheticStudies`, for 100k+ trials).
+(:class:`monitor.registry.ctgov.standin.synthetic.SyntheticStudies`, for 100k+ trials).
 
 Contract (the registry holds its lock around every call):
 
@@ -20,7 +20,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from tests.standin import query as q
+from monitor.registry.ctgov.standin import query as q
 
 
 @runtime_checkable

@@ -1,4 +1,4 @@
-"""Serve the fixtures by hand: ``python -m tests.standin --port 8765 [--fixtures DIR] [--synthetic N]``."""
+"""Serve the fixtures by hand: ``python -m monitor.registry.ctgov.standin --port 8765 [--fixtures DIR] [--synthetic N]``."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import threading
 from pathlib import Path
 
-from tests.standin.registry import FIXTURES_DIR, StandInRegistry, fixture_histories, fixture_studies
-from tests.standin.synthetic import SyntheticStudies
+from monitor.registry.ctgov.standin.registry import FIXTURES_DIR, StandInRegistry, fixture_histories, fixture_studies
+from monitor.registry.ctgov.standin.synthetic import SyntheticStudies
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m tests.standin", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m monitor.registry.ctgov.standin", description=__doc__)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8765, help="0 = any free port")
     ap.add_argument("--fixtures", type=Path, default=FIXTURES_DIR, help="directory of ctgov JSON fixtures")

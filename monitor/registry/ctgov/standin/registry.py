@@ -5,6 +5,7 @@ Usage in tests::
     with StandInRegistry(fixture_studies()) as reg:
         env["MONITOR_CTGOV_URL"] = reg.base_url          # http://127.0.0.1:PORT/api/v2
         reg.update("NCT02513394", lambda s: ...)          # change a record between runs
+        reg.revise({"NCT02513394": edits.slip(6)})        # ... or as the registry does: posted, refreshed
         reg.fault("status", status=429, retry_after=2)    # next /studies request gets a 429
         assert reg.count("/studies") == 1
 
@@ -16,10 +17,9 @@ At scale (100k+ trials, a few bytes each, records built when served)::
         changed = reg.store.mutate_share(0.01)            # 1 % of trials change today
         reg.refresh()
 
-Filtering, ``fields`` and paging live in :mod:`tests.standin.query`; where studies are kept in
-:mod:`tests.standin.store` (full records) and :mod:`tests.standin.synthetic` (N trials from the
-fixtures); fault bookkeeping in :mod:`tests.standin.faults`; the rate limit in
-:mod:`tests.standin.limits`. Search is a simplification of Essie (substring matching).
+Beside it: filtering, ``fields`` and paging (``query``); where studies are kept (``store``, or
+``synthetic``: N trials from the fixtures); ``faults``; the rate limit (``limits``); edits as the
+registry makes them (``edits``). Search is a simplification of Essie (substring matching).
 """
 
 from __future__ import annotations
@@ -36,12 +36,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.standin import query as q
-from tests.standin.faults import Fault, FaultBook
-from tests.standin.fixtures import FIXTURES_DIR, fixture_histories, fixture_studies, load_fixture
-from tests.standin.limits import RateLimiter
-from tests.standin.server import Handler, Reply, Server, dumpb, json_reply, text_reply
-from tests.standin.store import DictStore, StudyStore
+from monitor.registry.ctgov.standin import query as q
+from monitor.registry.ctgov.standin.edits import Edit, applied, posted
+from monitor.registry.ctgov.standin.faults import Fault, FaultBook
+from monitor.registry.ctgov.standin.fixtures import FIXTURES_DIR, fixture_histories, fixture_studies, load_fixture
+from monitor.registry.ctgov.standin.limits import RateLimiter
+from monitor.registry.ctgov.standin.server import Handler, Reply, Server, dumpb, json_reply, text_reply
+from monitor.registry.ctgov.standin.store import DictStore, StudyStore
 
 __all__ = ["FIXTURES_DIR", "RequestRecord", "StandInRegistry", "fixture_histories", "fixture_studies", "load_fixture"]
 
@@ -87,8 +88,8 @@ class StandInRegistry:
     @classmethod
     def synthetic(cls, n: int, seed: int = 0, start_date: str | dt.date = "2026-01-01",
                   studies: Iterable[dict[str, Any]] = (), **kwargs: Any) -> StandInRegistry:
-        """A registry of ``n`` :class:`~tests.standin.synthetic.SyntheticStudies` (plus ``studies``)."""
-        from tests.standin.synthetic import SyntheticStudies
+        """A registry of ``n`` :class:`~.synthetic.SyntheticStudies` (plus ``studies``)."""
+        from monitor.registry.ctgov.standin.synthetic import SyntheticStudies
 
         return cls(studies, store=SyntheticStudies(n, seed=seed, start_date=start_date), **kwargs)
 
@@ -191,6 +192,16 @@ class StandInRegistry:
                 timestamp = ts.strftime(_TS_FORMAT)
             self.data_timestamp = timestamp
             return timestamp
+
+    def revise(self, edits: Mapping[str, Edit], timestamp: str | None = None) -> str:
+        """The registry's next refresh with these studies changed as it changes them (:mod:`.edits`), all
+        at once: each posted on the new data date, ``/version`` moved to it (default: +1 day)."""
+        with self._lock:
+            stamp = self.refresh(timestamp)
+            day = dt.date.fromisoformat(stamp[:10])
+            for nct_id, edit in edits.items():
+                self.update(nct_id, lambda study, edit=edit: posted(applied(edit, study), day))  # type: ignore[misc]
+            return stamp
 
     def set_history(self, nct_id: str, doc: dict[str, Any] | None) -> None:
         """Serve ``doc`` (shaped like int-history/*.json) for the internal history endpoints."""
