@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report import report  # noqa: E402
+from monitor.registry.ctgov.api import STUDY_FIELDS  # noqa: E402
 from monitor.registry.ctgov.standin.registry import StandInRegistry  # noqa: E402
 from monitor.registry.ctgov.standin.synthetic import SyntheticStudies  # noqa: E402
 
@@ -67,7 +68,9 @@ runpy.run_module("monitor", run_name="__main__", alter_sys=True)
 """
 TITLE_RULE = re.compile(r"^=+$")
 CHEAP = "NCTId|NCTIdAlias|LastUpdatePostDate"
-FULL = "ProtocolSection|DerivedSection|HasResults"  # what the monitor fetches
+FULL = STUDY_FIELDS  # what the monitor fetches
+PROTOCOL_ONLY = "ProtocolSection|DerivedSection|HasResults"  # what it fetched before results were summarised
+WHOLE = "ProtocolSection|ResultsSection|DocumentSection|DerivedSection|AnnotationSection|HasResults"
 NCT = re.compile(r"NCT\d{8}")
 
 
@@ -76,6 +79,7 @@ class Cycle:
     name: str
     exit_code: int = 0
     requests: int = 0  # received by the stand-in (exact)
+    fetched: int = 0  # bytes of the stand-in's answers (bodies)
     monitor_requests: int | None = None  # as the check reported them
     throttled: int = 0  # 429s the rate limit sent during this cycle
     wall: float = 0.0
@@ -166,7 +170,8 @@ class Bench:
         cycle.exit_code = proc.returncode
         (self.scratch / f"check-{name}.out").write_text(proc.stdout)
         (self.scratch / f"check-{name}.err").write_text(proc.stderr)
-        cycle.requests = len(self.registry.requests) - first
+        served = self.registry.requests[first:]
+        cycle.requests, cycle.fetched = len(served), sum(r.size for r in served)
         cycle.throttled = self.registry.throttled - throttled0
         if usage_file.exists():
             usage = json.loads(usage_file.read_text())
@@ -222,8 +227,12 @@ class Bench:
                            f"{time.perf_counter() - t0:.2f} s")
                 batch = "|".join(random.Random(1).sample(self.watched, min(500, self.args.trials)))
                 secs, r = timed({"filter.ids": batch, "fields": FULL, "pageSize": "1000"})
-                out.append(f"filter.ids batch of {min(500, self.args.trials)}, full fields: {secs * 1000:.0f} ms, "
-                           f"{len(r.content) / MIB:.1f} MiB")
+                sizes = {name: len(timed({"filter.ids": batch, "fields": fields, "pageSize": "1000"})[1].content)
+                         for name, fields in (("protocol only", PROTOCOL_ONLY), ("whole records", WHOLE))}
+                out.append(f"filter.ids batch of {min(500, self.args.trials)}, the monitor's fields: "
+                           f"{secs * 1000:.0f} ms, {len(r.content) / MIB:.1f} MiB (protocol only, as before results "
+                           f"were summarised: {sizes['protocol only'] / MIB:.1f} MiB; whole records: "
+                           f"{sizes['whole records'] / MIB:.1f} MiB)")
         finally:  # back on, with a full bucket, before the first cycle
             self.registry.rate_limit(self.args.rate_limit or None, burst=self.args.burst)
             self.registry.latency(self.args.latency)

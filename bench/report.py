@@ -31,15 +31,15 @@ def report(bench: Any, cycles: list[Any], per_record: Any) -> str:
         f"rate limit {limit}, latency {a.latency * 1000:.0f} ms; request_pause {a.pause}; "
         f"SQLite; Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; {bench.today}.",
         "",
-        "| cycle | requests | 429s | wall | CPU | peak RSS | database | changed / alerts | targets |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| cycle | requests | fetched | 429s | wall | CPU | peak RSS | database | changed / alerts | targets |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for c in cycles:
         marks = "; ".join(f"{t}: {'met' if ok else '**NOT met**'}" for t, ok in c.targets)
         alerts = f"{c.changed} / {c.alerts}"
         if c.expected_changes:
             alerts += f" (of {len(c.expected_changes)} made)"
-        out.append(f"| {c.name} | {c.requests} | {c.throttled} | {_secs(c.wall)} | {c.cpu:.2f} s | "
+        out.append(f"| {c.name} | {c.requests} | {_mib(c.fetched)} | {c.throttled} | {_secs(c.wall)} | {c.cpu:.2f} s | "
                    f"{_mib(c.peak_rss)} | {_mib(c.db_size)} | {alerts} | {marks} |")
     p = per_record
     out.append(f"| per-record (GET /studies/{{id}} each) | {p.trials} (exact) | {p.throttled} in sample | "

@@ -10,13 +10,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from monitor.registry.ctgov.api import STUDY_FIELDS
 from monitor.registry.ctgov.standin import query as q
 from monitor.registry.ctgov.standin.registry import StandInRegistry, fixture_studies
 from monitor.registry.ctgov.standin.synthetic import BASE, SyntheticStudies, fixture_templates, ordinal_bounds
 
 N = 20_000
 CHEAP = "NCTId|NCTIdAlias|LastUpdatePostDate"
-FULL = "ProtocolSection|DerivedSection|HasResults"
+FULL = STUDY_FIELDS
 
 
 @pytest.fixture

@@ -46,7 +46,8 @@ async def run_check(
         now = settings.now()
         with Session(engine) as session:
             cycle_id = cycles.start(session, now)
-        context = Context(DEFAULT, watchlist.compare, watchlist.expectations, tuple(map(ref_of, targets)), now, cycle_id)
+        context = Context(DEFAULT, watchlist.compare, watchlist.expectations, tuple(map(ref_of, targets)), now, cycle_id,
+                          near=watchlist.near, near_trial={t.trial_id: t.near for t in watchlist.trials if t.near})
         registry = open_registry(DEFAULT, api_url=settings.ctgov_url, pause=watchlist.request_pause,
                                  timeout=settings.http_timeout, attempts=settings.retry_attempts,
                                  budget=settings.retry_budget)

@@ -22,6 +22,7 @@ from monitor.core.events.context import NO_HISTORY, history_of
 from monitor.core.expectations import ExpectationOptions, evaluate, evaluated, note
 from monitor.core.identity import match
 from monitor.core.model import ChangeEvent, Decision, Outcome, Record, pushed
+from monitor.core.places import Place
 from monitor.registry.base import Registry
 from monitor.store import expectations as expecting
 from monitor.store import history, trials
@@ -41,6 +42,12 @@ class Context:
     targets: tuple[TargetRef, ...]
     now: datetime
     cycle_id: int
+    near: tuple[Place, ...] = ()  # the watchlist's `near:` places, for every trial
+    near_trial: Mapping[str, tuple[Place, ...]] = field(default_factory=dict)  # a trial's own, added to those
+
+    def places(self, trial_id: str) -> tuple[Place, ...]:
+        """The places this trial's sites are told as near: the watchlist's, then the trial's own."""
+        return tuple(dict.fromkeys(self.near + tuple(self.near_trial.get(trial_id, ()))))
 
 
 @dataclass
@@ -95,6 +102,7 @@ class Pipe:
                     trial_id, record, previous_fingerprint=state.snapshot_hash,
                     previous_view=views.get(state.snapshot_hash or ""), compare_groups=c.compare,
                     missing_reported=state.missing_since is not None, history=pasts.get(trial_id, NO_HISTORY),
+                    near=c.places(trial_id),
                 )
                 if decision.view is not None and trial_id in self.news:
                     decision = join_events(decision, self.news[trial_id])

@@ -32,44 +32,62 @@ def _format(fmt: str) -> str:
     return wanted
 
 
+KindOption = Annotated[list[str] | None, typer.Option(
+    "--kind", "-k", metavar="KIND", help="Only events of this kind, e.g. outcome_switch (outcome switching) or "
+                                         "document; repeat for several.")]
+
+
+def _kinds(names: list[str] | None) -> tuple[str, ...]:
+    from monitor.core.choices import kinds_from
+
+    try:
+        return kinds_from(names or [])
+    except ValueError as exc:
+        fail(f"--kind: {exc}")
+
+
 def history(
     nct_id: Annotated[str, typer.Argument(help="The trial's NCT id.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text (default), markdown, json or atom.")] = "text",
+    kind: KindOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """The dated changes recorded for a trial, newest first (as text, Markdown, JSON or Atom)."""
-    from monitor.core.changelog import render
+    from monitor.core.changelog import of_kinds, render
     from monitor.overview import timeline as overview
     from monitor.registry.catalogue import DEFAULT, about
 
-    trial_id, fmt = valid_id(nct_id), _format(fmt)
+    trial_id, fmt, kinds = valid_id(nct_id), _format(fmt), _kinds(kind)
     with user_errors():
         settings = settings_for(database=database)
         found = overview.timeline(read_store(settings), trial_id)
     if found is None:
         fail(f"{trial_id} has no recorded history (is it in the watchlist, and has a check run?)")
-    typer.echo(render(found.entries, fmt, title=found.title, now=settings.now(), home=about(DEFAULT).home), nl=False)
+    typer.echo(render(of_kinds(found.entries, kinds), fmt, title=found.title, now=settings.now(),
+                      home=about(DEFAULT).home), nl=False)
 
 
 def feed(
     days: Annotated[int, typer.Option("--days", help="Events of the last DAYS days.")] = 30,
     limit: Annotated[int, typer.Option("--limit", help="At most LIMIT events, the newest.")] = 200,
     fmt: Annotated[str, typer.Option("--format", "-f", help="atom (default), text, markdown or json.")] = "atom",
+    kind: KindOption = None,
     database: DatabaseOption = None,
 ) -> None:
-    """An Atom feed of the recent events of every trial (one entry per event), for a feed reader."""
+    """An Atom feed of the recent events of every trial (one entry per event), for a feed reader;
+    ``--kind outcome_switch`` lists every trial's outcome switching."""
     from monitor.core.changelog import render
     from monitor.overview import timeline as overview
     from monitor.registry.catalogue import DEFAULT, about
 
-    fmt = _format(fmt)
+    fmt, kinds = _format(fmt), _kinds(kind)
     if days < 1 or limit < 1:
         fail("--days and --limit must be 1 or more")
     with user_errors():
         settings = settings_for(database=database)
         now = settings.now()
-        entries = overview.recent(read_store(settings), now, days=days, limit=limit)
-    title = "trial-monitor: changes to watched trials"
+        entries = overview.recent(read_store(settings), now, days=days, limit=limit, kinds=kinds)
+    title = "trial-monitor: changes to watched trials" + (f" ({', '.join(kinds)})" if kinds else "")
     typer.echo(render(entries, fmt, title=title if fmt == "atom" else "", now=now, home=about(DEFAULT).home), nl=False)
 
 

@@ -32,6 +32,9 @@ _FEED_NAMESPACE = uuid.UUID("0935c22a-8058-5719-9a56-ae13d5c43d61")
 NOT_POSTED = frozenset({"baseline", "registered", "not_found", "found_again", "expectation", "new_trial",
                         "no_longer_matches", "outage"})
 TITLE_WIDTH = 60  # characters of a trial's title inside a feed entry's title
+# kinds a changelog marks so they stand out and can be listed (`history --kind`, `feed --kind`, a feed's
+# `?kind=`): kind → (the Atom category term, the words a line is marked with)
+MARKS: dict[str, tuple[str, str]] = {"outcome_switch": ("outcome-switching", "outcome switching")}
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,11 @@ class Entry:
     title: str = ""  # the trial's title (record text, as the registry wrote it)
 
     @property
+    def mark(self) -> str:
+        """``"outcome switching"`` for a kind the changelogs mark (:data:`MARKS`); else ""."""
+        return MARKS[self.kind][1] if self.kind in MARKS else ""
+
+    @property
     def posted_day(self) -> date | None:
         """The registry's date of this change (its "last update posted"), when it is an edit the
         registry posted and that date reads; else None."""
@@ -72,6 +80,11 @@ class Entry:
     def detected_apart(self) -> str:
         """``" (detected 2026-11-23)"`` when that day is not the change's date; else ""."""
         return f" (detected {self.when:%Y-%m-%d})" if self.day != self.when.date() else ""
+
+
+def of_kinds(entries: Iterable[Entry], kinds: Sequence[str]) -> list[Entry]:
+    """The entries of these kinds (all of them when ``kinds`` is empty), in their order."""
+    return [e for e in entries if not kinds or e.kind in kinds]
 
 
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:
@@ -114,10 +127,15 @@ def render(entries: Sequence[Entry], fmt: str, *, now: datetime, title: str = ""
 
 
 def render_text(entries: Sequence[Entry]) -> str:
-    """``2026-11-22  Overall status: Not yet recruiting → Recruiting``, one line each."""
+    """``2026-11-22  Overall status: Not yet recruiting → Recruiting``, one line each; a marked kind
+    says so first (``[outcome switching] Primary outcome changed …``)."""
     many = len({e.trial_id for e in entries}) > 1
-    return "".join(f"{e.day:%Y-%m-%d}  {e.trial_id + '  ' if many else ''}{plain(e.text)}{e.detected_apart}\n"
-                   for e in entries)
+    return "".join(f"{e.day:%Y-%m-%d}  {e.trial_id + '  ' if many else ''}{_marked(e)}{plain(e.text)}"
+                   f"{e.detected_apart}\n" for e in entries)
+
+
+def _marked(entry: Entry) -> str:
+    return f"[{entry.mark}] " if entry.mark else ""
 
 
 def render_markdown(entries: Sequence[Entry], title: str = "") -> str:
@@ -130,6 +148,7 @@ def render_markdown(entries: Sequence[Entry], title: str = "") -> str:
         lines += [f"## {heading}", "", f"<{mine[0].link}>", ""] if mine[0].link else [f"## {heading}", ""]
         for e in mine:
             mark = f"**{e.level}** · " if e.level == Level.HIGH.value else f"{e.level} · " if e.level != Level.INFO.value else ""
+            mark += f"**{e.mark}** · " if e.mark else ""
             lines.append(f"- **{e.day:%Y-%m-%d}**{e.detected_apart} · {mark}{e.text}")
         lines.append("")
     return "\n".join(lines)
@@ -182,13 +201,16 @@ def render_atom(entries: Sequence[Entry], *, title: str, now: datetime, home: st
         item = sub(feed, "entry")
         sub(item, "id", entry_id(e))
         named = f"{e.trial_id} ({clip(e.title, TITLE_WIDTH)})" if e.title.strip() else e.trial_id
-        sub(item, "title", clip(f"{named}: {plain(e.text)}", 200))
+        sub(item, "title", clip(f"{named}: {_marked(e)}{plain(e.text)}", 200))
         # dated as the registry dates the change (a blogger's dated update); the time it was seen when that day
         sub(item, "updated", _stamp(e.when if e.day == e.when.date() else _midnight(e.day)))
         if e.link:
             sub(item, "link", rel="alternate", type="text/html", href=e.link)
         sub(item, "category", term=e.kind, label=f"{e.kind} ({e.level})")
+        if e.kind in MARKS:  # a second category, the one a reader's filter or a researcher looks for
+            term, words = MARKS[e.kind]
+            sub(item, "category", term=term, label=words[:1].upper() + words[1:])
         about = f"{e.trial_id} · {' '.join(e.title.split())}" if e.title.strip() else e.trial_id
-        sub(item, "content", f"{about} ({e.level}): {plain(e.text)}{e.detected_apart}", type="text")
+        sub(item, "content", f"{about} ({e.level}): {_marked(e)}{plain(e.text)}{e.detected_apart}", type="text")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

@@ -47,6 +47,7 @@ FIELD_LABELS = {
     "last_update_posted": "Last update posted", "nct_id": "Registered as", "record": "In the registry",
     "search": "Search", "submission": "Results submission", "submission_returned": "Results submission",
     "submission_cancelled": "Results submission",
+    "document_posted": "Documents", "document_replaced": "Documents", "document_removed": "Documents",
 }
 
 
@@ -62,9 +63,9 @@ def what_changed(kind: str, field: str, old: Any, new: Any) -> list[FieldChange]
         return [FieldChange(label, _date(old), _date(new))]
     if kind == "enrollment":
         return [FieldChange(label, _enrollment(old), _enrollment(new))]
-    if kind == "sites":
+    if kind in ("sites", "site_near"):
         return _sites(old, new)
-    if kind in ("arms", "interventions", "outcomes", "publications"):
+    if kind in ("arms", "interventions", "outcomes", "outcome_switch", "publications", "document"):
         return [_entries(label, old, new)]
     if field == "collaborators":
         before, after = set(_texts(old)), set(_texts(new))
@@ -79,6 +80,10 @@ def what_changed(kind: str, field: str, old: Any, new: Any) -> list[FieldChange]
     if kind in ("new_trial", "no_longer_matches"):
         return [FieldChange("Matches the search", None if kind == "new_trial" else str(old),
                             str(new) if kind == "new_trial" else None)]
+    if kind == "results" and field == "has_results" and isinstance(new, Mapping):
+        return _results_found(new)
+    if kind == "results_updated":
+        return [FieldChange("Results updated", None, line) for line in _texts(new)]
     if field.startswith("submission"):
         return [FieldChange(label, _submission(old), _submission(new))]
     if isinstance(old, bool) or isinstance(new, bool):
@@ -187,6 +192,28 @@ def _citation(key: str, entry: Any) -> str:
     if isinstance(entry, Mapping) and entry.get("citation") and (key.isdigit() or key.startswith("citation:")):
         return f"PMID {key}: {entry['citation']}" if key.isdigit() else str(entry["citation"])
     return _entry_name(key)
+
+
+def _results_found(new: Mapping[str, Any]) -> list[FieldChange]:
+    """Results posted: the date, then what they say (:func:`monitor.core.findings.summary`), outcome by outcome."""
+    said = new.get("summary") if isinstance(new.get("summary"), Mapping) else {}
+    changes = [FieldChange("Results posted", "no", f"yes, on {new['posted']}" if new.get("posted") else "yes")]
+    for outcome in said.get("outcomes") or []:
+        rows = [("" if not row.get("label") else f"{row['label']}: ")
+                + "; ".join(f"{cell['group']}: {cell['value']}" for cell in row.get("values") or [])
+                for row in outcome.get("rows") or []]
+        compared = (outcome.get("comparison") or {}).get("text")
+        changes.append(FieldChange(str(outcome.get("title") or "Primary outcome"), None,
+                                   " · ".join(rows + ([f"comparison: {compared}"] if compared else [])) or "no values"))
+    people = [f"{p['group']}: {p.get('started') or '?'} started, {p.get('completed') or '?'} completed"
+              for p in said.get("participants") or []]
+    if people:
+        changes.append(FieldChange("Participants", None, "; ".join(people)))
+    serious = [f"{a['group']}: {a.get('affected')} of {a.get('at_risk')}"
+               + (f", {a['deaths']} deaths" if a.get("deaths") is not None else "") for a in said.get("serious") or []]
+    if serious:
+        changes.append(FieldChange("Serious adverse events", None, "; ".join(serious)))
+    return changes
 
 
 def _submission(value: Any) -> str | None:

@@ -19,16 +19,20 @@ EVENT_KINDS: dict[str, str] = {
     "status": "overall status changed (and the last known status of an 'unknown' trial)",
     "why_stopped": "the reason for stopping added or edited",
     "status_verified": "the status verification date moved (info: never pushed)",
-    "results": "results posted, submitted, in quality review, returned or cancelled",
+    "results": "results posted (with what they say), submitted, in quality review, returned or cancelled",
+    "results_updated": "posted results corrected or extended: a value, an analysis, an outcome, adverse events",
     "date": "start, primary completion or completion date slipped or reached",
     "enrollment": "enrollment target changed, or the actual enrollment posted",
     "sites": "sites added, removed or changing recruitment status",
+    "site_near": "a site in one of the watchlist's near places: added, now recruiting, no longer recruiting or removed",
     "eligibility": "eligibility criteria, age range or sex edited",
     "arms": "arms (groups) added, removed or edited",
     "interventions": "interventions added, removed or edited",
     "outcomes": "primary, secondary or other outcome measures edited",
+    "outcome_switch": "a primary outcome added, removed or edited after the trial started (outcome switching)",
     "sponsors": "lead sponsor or collaborators changed",
     "publications": "linked publications added or removed",
+    "document": "a study protocol, statistical analysis plan or consent form posted, replaced or removed",
     "record_updated": "the record was updated with no change in the compared fields (info: never pushed)",
     "moved": "the trial is now registered under a new NCT id",
     "found_again": "a trial reported missing is in the registry again",
@@ -43,6 +47,10 @@ EVENT_KINDS: dict[str, str] = {
 KIND_FAMILIES: dict[str, tuple[str, ...]] = {
     "status": ("status", "why_stopped", "status_verified"),
     "dates": ("date",),
+    "sites": ("sites", "site_near"),
+    "outcomes": ("outcomes", "outcome_switch"),
+    "documents": ("document",),
+    "results": ("results", "results_updated"),
 }
 
 # the level of a notice that carries no change event (outage, recovery)

@@ -25,6 +25,7 @@ from monitor.core.diff import compare
 from monitor.core.events.context import NO_HISTORY, TrialHistory
 from monitor.core.expectations import facts_of
 from monitor.core.model import ChangeEvent, Decision, Level, Outcome, Record, TrialState
+from monitor.core.places import Place
 
 NOT_FOUND = ChangeEvent("not_found", "record", None, None, "Not found in the registry", Level.MEDIUM)
 
@@ -38,10 +39,12 @@ def decide(
     compare_groups: Sequence[str],
     missing_reported: bool = False,
     history: TrialHistory = NO_HISTORY,
+    near: Sequence[Place] = (),
 ) -> Decision:
     """Decide what one trial's check means. ``previous_view`` is needed only when fingerprints differ.
 
-    ``history`` is the trial's past (earlier slips, suspensions), for wording only ("2nd slip").
+    ``history`` is the trial's past (earlier slips, suspensions), for wording only ("2nd slip");
+    ``near`` the places the trial's follower can reach (the watchlist's ``near:``), for site events.
     """
     if record is None:
         told = () if missing_reported else (NOT_FOUND,)
@@ -57,7 +60,7 @@ def decide(
     if previous_view is None or previous_view.get("v") != record.view.get("v"):
         return replace(stored, outcome=Outcome.BASELINE, note="re-baselined (record view format changed)")
     notices = _identity_events(trial_id, previous_view, record.view, missing_reported)
-    events = notices + tuple(compare(previous_view, record.view, compare_groups, history))
+    events = notices + tuple(compare(previous_view, record.view, compare_groups, history, near))
     return replace(stored, outcome=Outcome.CHANGED, events=events) if events else stored
 
 

@@ -18,6 +18,7 @@ from deepdiff.helper import NotPresent
 
 from monitor.core.events.base import Builder, RawChange, event, within
 from monitor.core.events.context import NO_HISTORY, TrialHistory
+from monitor.core.events.documents import document_events
 from monitor.core.events.protocol import (
     arm_events,
     eligibility_events,
@@ -25,10 +26,12 @@ from monitor.core.events.protocol import (
     publication_events,
     sponsor_events,
 )
+from monitor.core.events.results import results_events
 from monitor.core.events.sites import site_events
-from monitor.core.events.status import results_events, status_events
+from monitor.core.events.status import status_events
 from monitor.core.events.timeline import date_events, enrollment_events
 from monitor.core.model import COMPARE_GROUPS, ChangeEvent, Level
+from monitor.core.places import Place
 from monitor.core.words import day_words
 
 # The order events come out in: what matters most to a trial follower first.
@@ -43,12 +46,18 @@ BUILDERS: tuple[tuple[str, Builder], ...] = (
     ("outcomes", outcome_events),
     ("sponsors", sponsor_events),
     ("publications", publication_events),
+    ("documents", document_events),
 )
 
 # The builders whose sentences draw on the trial's past ("2nd slip", "was suspended once before").
 WITH_HISTORY = frozenset({"status", "dates"})
 # The builders whose sentences depend on the trial's status now ("ended (terminated)", "enrolled so far").
 WITH_STATUS = frozenset({"dates", "enrollment"})
+# The builders that date a change against the record: a primary outcome edited after an actual start is
+# outcome switching; a document uploaded before the previous version, which had none, was in it already.
+WITH_DATES = frozenset({"outcomes", "documents"})
+# The builders whose events depend on where the follower is (the watchlist's `near:` places).
+WITH_NEAR = frozenset({"sites"})
 
 
 def compared_groups(groups: Iterable[str]) -> tuple[str, ...]:
@@ -61,11 +70,13 @@ def compared_groups(groups: Iterable[str]) -> tuple[str, ...]:
 
 
 def compare(
-    old: dict[str, Any], new: dict[str, Any], groups: Iterable[str] = COMPARE_GROUPS, history: TrialHistory = NO_HISTORY
+    old: dict[str, Any], new: dict[str, Any], groups: Iterable[str] = COMPARE_GROUPS, history: TrialHistory = NO_HISTORY,
+    near: Sequence[Place] = (),
 ) -> list[ChangeEvent]:
     """Typed change events between two trial views, looking only at the chosen groups.
 
-    ``history`` (the trial's past: earlier slips, suspensions) only changes the wording of events.
+    ``history`` (the trial's past: earlier slips, suspensions) only changes the wording of events;
+    ``near`` (the places the follower can reach) makes a site there a ``site_near`` event.
 
     Returns [] when nothing compared changed and the record was not updated; a single INFO
     ``record_updated`` event when only "last update posted" moved (or only INFO-level things changed).
@@ -77,7 +88,7 @@ def compare(
     # deepdiff sees only the groups that differ: a date slip need not walk 437 unchanged sites.
     old_part = {group: old.get(group) for group in differing}
     new_part = {group: new.get(group) for group in differing}
-    events = events_from_changes(old, new, raw_changes(old_part, new_part), history)
+    events = events_from_changes(old, new, raw_changes(old_part, new_part), history, near)
     if updated and all(event.level == Level.INFO for event in events):
         events.insert(0, record_updated(old, new, quiet_changes=bool(events)))
     return events
@@ -100,7 +111,7 @@ def raw_changes(old: dict[str, Any], new: dict[str, Any]) -> list[RawChange]:
 
 def events_from_changes(
     old_view: dict[str, Any], new_view: dict[str, Any], changes: Sequence[RawChange],
-    history: TrialHistory = NO_HISTORY,
+    history: TrialHistory = NO_HISTORY, near: Sequence[Place] = (),
 ) -> list[ChangeEvent]:
     """Typed events, in a stable order, for the raw changes between two views (paths start at the group)."""
     events: list[ChangeEvent] = []
@@ -111,8 +122,20 @@ def events_from_changes(
             extra: dict[str, Any] = {"history": history} if group in WITH_HISTORY else {}
             if group in WITH_STATUS:
                 extra["status"] = (new_view.get("status") or {}).get("overall")
+            if group in WITH_DATES:
+                extra |= _dates(group, old_view, new_view)
+            if group in WITH_NEAR and near:
+                extra["near"] = tuple(near)
             events += build(old, new, inside, **extra)
     return events
+
+
+def _dates(group: str, old_view: dict[str, Any], new_view: dict[str, Any]) -> dict[str, Any]:
+    if group == "documents":  # views without documents may predate them: the previous version's date
+        results_now = not (old_view.get("results") or {}).get("has_results") and (new_view.get("results") or {}).get(
+            "has_results")  # documents posted with the results are news, however long ago they were uploaded
+        return {"posted_before": None if group in old_view or results_now else old_view.get("updated")}
+    return {"start": (new_view.get("dates") or {}).get("start"), "updated": new_view.get("updated")}
 
 
 def record_updated(old_view: dict[str, Any], new_view: dict[str, Any], quiet_changes: bool = False) -> ChangeEvent:

@@ -19,6 +19,7 @@ COMPARE_GROUPS: tuple[str, ...] = (
     "outcomes",
     "sponsors",
     "publications",
+    "documents",
 )
 
 
@@ -41,9 +42,9 @@ class ChangeEvent:
 
     ``kind`` is a short machine name (``status``, ``why_stopped``, ``date``, ``results``,
     ``enrollment``, ``sites``, ``eligibility``, ``arms``, ``interventions``, ``outcomes``,
-    ``sponsors``, ``publications``, ``record_updated``, ``not_found`` …); ``field`` names the
-    field or group it concerns; ``old``/``new`` are JSON-serialisable values;
-    ``text`` is the sentence a trial follower would write (Markdown-safe).
+    ``outcome_switch``, ``sponsors``, ``publications``, ``document``, ``record_updated``,
+    ``not_found`` …); ``field`` names the field or group it concerns; ``old``/``new`` are
+    JSON-serialisable values; ``text`` is the sentence a trial follower would write (Markdown-safe).
     """
 
     kind: str

@@ -6,7 +6,7 @@ fingerprints, diffs and words it without knowing where it came from::
     {"v": VIEW_VERSION, "id", "aliases", "title", "acronym", "updated" (last update posted),
      "status": {"overall", "last_known", "why_stopped", "verified"},     # neutral status codes
      "dates": {"start", "primary_completion", "completion"},            # {"date", "type"} or None
-     "results": {"has_results", "first_posted", "first_submitted", "waived", "submissions"},
+     "results": {"has_results", "first_posted", "first_submitted", "waived", "submissions", "findings"},
      "enrollment": {"count", "type"},
      "sites": {name: {"facility", "city", "state", "country", "status"}},
      "eligibility": {"criteria", "sex", "min_age", "max_age", "healthy_volunteers", "std_ages"},
@@ -14,12 +14,22 @@ fingerprints, diffs and words it without knowing where it came from::
      "outcomes": {"primary": {measure: …}, "secondary": …, "other": …},
      "sponsors": {"lead", "lead_class", "collaborators", "responsible_party"},
      "publications": {pmid or citation key: {"type", "citation"}},
+     "documents": {filename: {"type", "label", "date", "uploaded", "protocol", "sap", "icf", "url"}},
      "about": {"phases", "conditions", "study_type", "organization"}}
+
+``results.findings`` (what posted results say: each primary outcome's values per group and its
+analyses, other outcomes' titles, who started and completed, serious adverse events and deaths per
+group; groups named by title, not by the record's ids) is present only when the record was served
+with its results section, for the same reason. ``documents`` (posted protocols, statistical analysis plans, consent forms) is present only when the
+record has at least one, so the views of records without documents, and the snapshots stored before
+it existed, keep their fingerprints; ``date`` is the document's own, ``uploaded`` when the sponsor
+uploaded it (``YYYY-MM-DDTHH:MM``), ``url`` its public address as the registry adapter made it.
 
 Lists whose order is churn (sites, outcomes, arms, publications …) are dicts keyed by what a
 person would call each entry (:func:`keyed_entries`), so reordering is never a change and a diff
 reports one site, not a flood. A change of this shape bumps ``VIEW_VERSION``: trials are then
-re-baselined silently rather than alerted on a format change.
+re-baselined silently rather than alerted on a format change; a part that appears only in the
+records that have it, as these two, needs no bump (its builder stays silent on a view that predates it).
 """
 
 from __future__ import annotations

@@ -219,7 +219,14 @@ def _event(event: EventItem, zone: ZoneInfo | None) -> dict[str, Any]:
         "old": event.old,
         "new": event.new,
         "date": _when(event.detected_at, zone, with_time=False),
+        "summary": results_summary(event),
     }
+
+
+def results_summary(event: EventItem) -> dict[str, Any] | None:
+    """What posted results say (:func:`monitor.core.findings.summary`), on a results-posted event; else None."""
+    summary = event.new.get("summary") if event.kind == "results" and isinstance(event.new, dict) else None
+    return summary if isinstance(summary, dict) and summary.get("outcomes") is not None else None
 
 
 def short_form(text: str, limit: int = 100) -> str:

@@ -47,10 +47,11 @@ def timeline(engine: Engine, trial_id: str, registry: str = DEFAULT) -> Timeline
     return Timeline(trial_id, trial.title or "", link, tuple(newest_first(titled)))
 
 
-def recent(engine: Engine, now: datetime, *, days: int, limit: int, levels: Sequence[str] = FEED_LEVELS) -> list[Entry]:
-    """Every trial's events of the last ``days`` days, newest first, at most ``limit``."""
+def recent(engine: Engine, now: datetime, *, days: int, limit: int, levels: Sequence[str] = FEED_LEVELS,
+           kinds: Sequence[str] = ()) -> list[Entry]:
+    """Every trial's events of the last ``days`` days (of ``kinds``, when given), newest first, at most ``limit``."""
     with Session(engine) as session:
-        rows = history.recent_events(session, now - timedelta(days=days), limit, levels)
+        rows = history.recent_events(session, now - timedelta(days=days), limit, levels, kinds)
         titles = {(key, trial.trial_id): trial.title or "" for key in {row.registry_key for row in rows}
                   for trial in trials.rows(session, key, [r.trial_id for r in rows if r.registry_key == key]).values()}
     return [entry(row, about(row.registry_key).study_url(row.trial_id),

@@ -51,14 +51,15 @@ def versions(session: Session, registry: str, trial_id: str) -> list[PastVersion
     return [PastVersion(row.version, row.posted, row.status) for row in session.exec(statement)]
 
 
-def recent_events(session: Session, since: datetime, limit: int, levels: Sequence[str]) -> list[ChangeRecord]:
-    """The events of every trial detected since ``since``, newest first, at most ``limit``."""
-    statement = (
-        select(ChangeRecord)
-        .where(col(ChangeRecord.detected_at) >= since, col(ChangeRecord.level).in_(list(levels)))
-        .order_by(col(ChangeRecord.detected_at).desc(), col(ChangeRecord.id).desc())
-        .limit(limit)
-    )
+def recent_events(session: Session, since: datetime, limit: int, levels: Sequence[str],
+                  kinds: Sequence[str] = ()) -> list[ChangeRecord]:
+    """The events of every trial detected since ``since`` (of ``kinds``, when given), newest first, at
+    most ``limit``."""
+    statement = select(ChangeRecord).where(col(ChangeRecord.detected_at) >= since,
+                                           col(ChangeRecord.level).in_(list(levels)))
+    if kinds:
+        statement = statement.where(col(ChangeRecord.kind).in_(list(kinds)))
+    statement = statement.order_by(col(ChangeRecord.detected_at).desc(), col(ChangeRecord.id).desc()).limit(limit)
     return list(session.exec(statement).all())
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from monitor.core.expectations import ExpectationOptions
 from monitor.core.model import COMPARE_GROUPS
+from monitor.core.places import Place
 from monitor.registry.catalogue import DEFAULT, about
 
 from ._base import (
@@ -25,15 +26,16 @@ from ._base import (
     value_line,
 )
 from ._expectations import parse_expectations
+from ._near import parse_near
 from ._notify import parse_targets, parse_timezone
 from ._searches import Search, parse_searches
 from ._targets import Target
 
 KNOWN_KEYS = (
     "interval", "timezone", "notify", "trials", "searches", "compare", "expectations", "backfill", "request_pause",
-    "outage_after", "sweep", "keep_snapshots", "keep_days",
+    "outage_after", "sweep", "keep_snapshots", "keep_days", "near",
 )
-TRIAL_KEYS = ("id", "label")
+TRIAL_KEYS = ("id", "label", "near")
 DEFAULT_INTERVAL = 6 * 3600
 DEFAULT_PAUSE = 1.0
 DEFAULT_OUTAGE_AFTER = 3
@@ -47,6 +49,7 @@ class TrialEntry:
     trial_id: str
     label: str | None = None
     registry: str = DEFAULT  # the registry whose id this is (ClinicalTrials.gov for every entry today)
+    near: tuple[Place, ...] = ()  # this trial's own `near:` places, added to the watchlist's
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Watchlist:
     everything: bool = False  # `trials: all`: every record in the registry
     backfill: bool = False  # fetch newly watched trials' past versions from the registry's history
     expectations: ExpectationOptions = ExpectationOptions()  # alerts that need no record update
+    near: tuple[Place, ...] = ()  # `near:`: places whose sites opening or closing are told apart (site_near)
     warnings: tuple[str, ...] = ()  # what loads but looks wrong (no trials, an id listed twice), one line each
 
     @property
@@ -137,6 +141,7 @@ def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlis
         everything=everything,
         backfill=_switch(data, "backfill", fail),
         expectations=parse_expectations(data, fail),
+        near=parse_near(data, fail, warn),
     )
     if not (watchlist.trials or watchlist.searches or watchlist.everything):
         warn("no trials to watch yet (add one with `trial-monitor add NCT…`)", None)
@@ -176,7 +181,7 @@ def _trials(data: Any, fail: Any, warn: Callable[[str, int | None], None]) -> tu
     entries: dict[str, TrialEntry] = {}
     lines: dict[str, int | None] = {}
     for item, line in _as_list(data, "trials", "NCT ids", fail):
-        label = None
+        label, near = None, ()
         raw = item
         if isinstance(item, Mapping):
             for k in item:
@@ -192,6 +197,7 @@ def _trials(data: Any, fail: Any, warn: Callable[[str, int | None], None]) -> tu
                 raise fail(f"label must be text, not {kind(label)}", value_line(item, "label") or line)
             if label is not None:
                 label = str(label).strip() or None
+            near = parse_near(item, fail, warn, line)
             line = value_line(item, "id") or line
         if not isinstance(raw, str):
             raise fail(f"trial entries must be NCT ids, not {kind(raw)}", line)
@@ -204,7 +210,7 @@ def _trials(data: Any, fail: Any, warn: Callable[[str, int | None], None]) -> tu
             first = f" (first on line {lines[trial_id]})" if lines[trial_id] else ""
             warn(f"{trial_id} is listed twice{first}; it is watched once", line)
             continue
-        entries[trial_id], lines[trial_id] = TrialEntry(trial_id, label), line
+        entries[trial_id], lines[trial_id] = TrialEntry(trial_id, label, near=near), line
     return tuple(entries.values())
 
 

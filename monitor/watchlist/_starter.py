@@ -45,8 +45,16 @@ trials: []
 #   - id: NCT07654321
 #     label: "my note"
 
+# Sites near you: a site that opens in one of these places (added as recruiting, or starting to
+# recruit) is a high alert; one there that stops recruiting or is removed is medium. A country, or a
+# city or a US state with its country. A trial's entry can add places of its own: near: ["Lyon, France"]
+# near:
+#   - Paris, France
+#   - California, United States
+#   - Pakistan
+
 # What to compare (default: everything):
-# compare: [status, dates, results, enrollment, sites, eligibility, arms, outcomes, sponsors, publications]
+# compare: [status, dates, results, enrollment, sites, eligibility, arms, outcomes, sponsors, publications, documents]
 """
 
 

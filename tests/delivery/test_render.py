@@ -67,8 +67,8 @@ def link(trial_id: str) -> str:
 
 
 def test_known_kinds_and_families() -> None:
-    assert kinds_from(["status", "results"]) == ("status", "why_stopped", "status_verified", "results")
-    assert kinds_from(["Dates", "sites"]) == ("date", "sites")
+    assert kinds_from(["status", "results"]) == ("status", "why_stopped", "status_verified", "results", "results_updated")
+    assert kinds_from(["Dates", "sites"]) == ("date", "sites", "site_near")
     for kind in ("expectation", "new_trial", "no_longer_matches", "outage", "not_found"):
         assert kind in EVENT_KINDS
     with pytest.raises(ValueError, match="unknown kind 'colour' \\(known: status, why_stopped"):

@@ -13,6 +13,7 @@ import pytest
 from monitor.check.plan import moved
 from monitor.registry.base import RegistryUnavailable
 from monitor.registry.ctgov.adapter import ClinicalTrialsGov
+from monitor.registry.ctgov.api import STUDY_FIELDS
 from monitor.registry.ctgov.sync import cursor_date, registry_wide_is_cheaper
 
 
@@ -142,7 +143,7 @@ def test_the_whole_registry_listing_asks_for_whole_records_since_the_cursor() ->
     assert totals == [1] and requests == 1
     [asked] = scripted.asked
     assert asked["filter.advanced"] == "AREA[LastUpdatePostDate]RANGE[2026-11-19,MAX]"
-    assert asked["fields"] == "ProtocolSection|DerivedSection|HasResults" and asked["pageSize"] == "500"
+    assert asked["fields"] == STUDY_FIELDS and asked["pageSize"] == "500"
 
 
 def test_one_batch_of_watched_ids_brings_the_updated_records_whole_in_one_request() -> None:
@@ -157,4 +158,4 @@ def test_one_batch_of_watched_ids_brings_the_updated_records_whole_in_one_reques
     assert all(a.stamps == () for a in answers)
     [asked] = scripted.asked
     assert asked["filter.ids"] == "|".join(ids) and asked["filter.advanced"].startswith("AREA[LastUpdatePostDate]")
-    assert asked["fields"] == "ProtocolSection|DerivedSection|HasResults"
+    assert asked["fields"] == STUDY_FIELDS

@@ -162,7 +162,7 @@ def test_status_shows_choices_and_masks_secrets(home: Home, registry: StandInReg
     lines = status.out.splitlines()
     assert "2 trials watched, alerts to 2 targets:" in lines
     [immediate] = [line for line in lines if "user:****@" in line]
-    assert immediate.endswith(": high; kinds: status, why_stopped, status_verified, results; immediate; plain text")
+    assert immediate.endswith(": high; kinds: status, why_stopped, status_verified, results, results_updated; immediate; plain text")
     [digest] = [line for line in lines if "/digest:" in line and "digest weekly" in line]
     assert digest.endswith("digest weekly on monday at 08:00 (Europe/Paris), next 2026-11-23 08:00 CET, "
                            "1 alert waiting; plain text")

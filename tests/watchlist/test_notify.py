@@ -35,7 +35,7 @@ def test_the_forms(tmp_path: Path) -> None:
     plain, loud, team, mine = watchlist.targets
     assert watchlist.timezone == "Europe/Paris"
     assert (plain.choices, plain.digest, plain.template, plain.zone) == (Choices(), None, None, "Europe/Paris")
-    assert loud.choices == Choices(Level.HIGH, ("status", "why_stopped", "status_verified", "results"))
+    assert loud.choices == Choices(Level.HIGH, ("status", "why_stopped", "status_verified", "results", "results_updated"))
     assert team.choices == Choices(Level.LOW) and team.digest == DigestSpec(time(8, 0), 0, "Europe/Paris")
     assert mine.template is not None and mine.template.style == "markdown" and mine.template.name == "templates/alert.md"
     assert "{{ trials|length }}" in mine.template.text

@@ -26,7 +26,7 @@ def test_bundled_watchlist_loads() -> None:
     assert wl.compare == COMPARE_GROUPS
     assert wl.request_pause == 1.0 and wl.outage_after == 3
     text = BUNDLED.read_text(encoding="utf-8")
-    for example in ("mailtos://", "${SMTP_PASSWORD}", "tgram://", "slack://", "discord://", "json://", "label:", "# compare:"):
+    for example in ("mailtos://", "${SMTP_PASSWORD}", "tgram://", "slack://", "discord://", "json://", "label:", "# compare:", "# near:"):
         assert example in text
 
 
@@ -37,7 +37,7 @@ def test_bundled_commented_examples_are_valid(tmp_path: Path) -> None:
     for line in lines:
         if line == "notify: []":
             continue
-        if line.startswith("# notify:") or line.startswith("#   - ") or line.startswith("# compare:"):
+        if line.startswith(("# notify:", "#   - ", "# compare:", "# near:")):
             line = line[2:]
         if line.startswith("  # - id:") or line.startswith("  #   label:"):
             line = "  " + line[4:]
@@ -47,6 +47,7 @@ def test_bundled_commented_examples_are_valid(tmp_path: Path) -> None:
     assert all("s3cret-pw" not in t.masked for t in wl.targets)
     assert TrialEntry("NCT01234567", "my note") in wl.trials
     assert wl.compare == COMPARE_GROUPS
+    assert [place.written for place in wl.near] == ["Paris, France", "California, United States", "Pakistan"]
 
 
 def test_minimal_form(tmp_path: Path) -> None:
@@ -110,7 +111,7 @@ ERRORS = [
     ("interval: 6h\ntrials:\n\t- NCT06764329\n", 3, "malformed YAML"),
     ("- NCT06764329\n", 1, "the top level must be a mapping"),
     ("interval: 6h\nnotify: []\nintervall: 5h\n", 3,
-     "unknown key 'intervall' (known: interval, timezone, notify, trials, searches, compare, expectations, backfill, request_pause, outage_after, sweep, keep_snapshots, keep_days)"),
+     "unknown key 'intervall' (known: interval, timezone, notify, trials, searches, compare, expectations, backfill, request_pause, outage_after, sweep, keep_snapshots, keep_days, near)"),
     ("interval: 6h\ninterval: 5h\n", 2, "duplicate key 'interval'"),
     ("interval: 6x\n", 1, "interval: '6x' is not a duration"),
     ("interval: 0s\n", 1, "interval: '0s' is too short"),
@@ -121,7 +122,7 @@ ERRORS = [
     ("trials: {NCT06764329: x}\n", 1, "trials must be a list of NCT ids, not a mapping"),
     ("trials:\n  - 12345678\n", 2, "trial entries must be NCT ids, not a number"),
     ("trials:\n  - label: x\n", 2, "needs an id"),
-    ("trials:\n  - id: NCT06764329\n    note: x\n", 3, "unknown key 'note' in a trial entry (known: id, label)"),
+    ("trials:\n  - id: NCT06764329\n    note: x\n", 3, "unknown key 'note' in a trial entry (known: id, label, near)"),
     ("interval: 6h\nnotify:\n  - json://127.0.0.1/x\n\ntrials:\n  - NCT06764329\n  - NCT123\n", 7,
      "'NCT123' is not a valid NCT id (NCT followed by 8 digits)"),
     ("trials:\n  - id: NCT1\n    label: x\n", 2, "'NCT1' is not a valid NCT id"),
@@ -148,7 +149,7 @@ def test_errors_are_one_line_with_the_line_number(tmp_path: Path, text: str, lin
 def test_exact_messages(tmp_path: Path) -> None:
     path = write(tmp_path, "interval: 6h\nnotify: []\nintervall: 5h\n")
     assert load_error(path) == (
-        f"{path}:3: unknown key 'intervall' (known: interval, timezone, notify, trials, searches, compare, expectations, backfill, request_pause, outage_after, sweep, keep_snapshots, keep_days)"
+        f"{path}:3: unknown key 'intervall' (known: interval, timezone, notify, trials, searches, compare, expectations, backfill, request_pause, outage_after, sweep, keep_snapshots, keep_days, near)"
     )
     path = write(tmp_path, "trials:\n  - NCT06764329\n  - NCT123\n")
     assert load_error(path) == f"{path}:3: 'NCT123' is not a valid NCT id (NCT followed by 8 digits)"

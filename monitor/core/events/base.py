@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.core.model import ChangeEvent, Level
-from monitor.core.words import same_text, text_key
+from monitor.core.words import parse_partial_date, same_text, text_key
 
 ADDED = frozenset({"dictionary_item_added", "iterable_item_added", "set_item_added"})
 REMOVED = frozenset({"dictionary_item_removed", "iterable_item_removed", "set_item_removed"})
@@ -104,3 +104,14 @@ def keyed_text(old: dict[str, Any], new: dict[str, Any], changes: Changes) -> Ke
 def event(kind: str, field: str, old: Any, new: Any, text: str, level: Level) -> ChangeEvent:
     """A ChangeEvent, positionally."""
     return ChangeEvent(kind=kind, field=field, old=old, new=new, text=text, level=level)
+
+
+def earlier(day: str | None, than: str | None) -> bool:
+    """Is ``day`` known to come before ``than`` (registry dates, ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, a
+    time after the day ignored)? Compared at the coarser of the two precisions: ``2024-03`` is not
+    earlier than ``2024-03-15`` (it may be the 20th), ``2024-02`` is; unreadable dates are never earlier."""
+    first, second = parse_partial_date((day or "")[:10]), parse_partial_date((than or "")[:10])
+    if first is None or second is None:
+        return False
+    known = min(sum(part is not None for part in first), sum(part is not None for part in second))
+    return first[:known] < second[:known]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from monitor.core.events.base import Changes, event, keyed_text, touched, within
+from monitor.core.events.base import Changes, Keyed, earlier, event, keyed_text, touched, within
 from monitor.core.events.citations import added_words, is_results, publication_words
 from monitor.core.events.criteria import criteria_changes, criteria_edits, criteria_words
 from monitor.core.model import ChangeEvent, Level
@@ -13,6 +13,7 @@ from monitor.core.words import (
     clip,
     code_words,
     count_words,
+    day_words,
     inline,
     listing,
     md_escape,
@@ -23,7 +24,7 @@ from monitor.core.words import (
 )
 
 __all__ = ["arm_events", "criteria_edits", "eligibility_events", "outcome_events", "publication_events",
-           "publication_words", "sponsor_events"]
+           "publication_words", "sponsor_events", "started_before", "switch_events"]
 
 OUTCOME_LABELS = {"primary": "Primary outcomes", "secondary": "Secondary outcomes", "other": "Other outcomes"}
 FIELD_WORDS = {"time_frame": "time frame", "other_names": "other names", "interventions": "interventions"}
@@ -108,12 +109,22 @@ def _outcome_edit(key: str, fields: set[str], before: dict[str, Any], after: dic
     return quoted(key) + (": " + ", ".join(details) if details else "")
 
 
-def outcome_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -> list[ChangeEvent]:
-    """LOW events: primary/secondary/other outcome measures added, removed or edited."""
+def outcome_events(
+    old: dict[str, Any], new: dict[str, Any], changes: Changes, start: dict[str, Any] | None = None,
+    updated: str | None = None,
+) -> list[ChangeEvent]:
+    """LOW events: primary/secondary/other outcome measures added, removed or edited. A primary outcome
+    added, removed or edited after the trial started (``start``, the new view's start date, is actual and
+    earlier than ``updated``, the change's "last update posted") is outcome switching instead: HIGH
+    ``outcome_switch`` events, one per outcome (:func:`switch_events`)."""
     events = []
+    started = started_before(start, updated)
     for tier, label in OUTCOME_LABELS.items():
         before, after = old.get(tier) or {}, new.get(tier) or {}
         entries = keyed_text(before, after, within(changes, tier))
+        if tier == "primary" and started:
+            events += switch_events(before, after, entries, started)
+            continue
         parts = []
         if entries.added:
             parts.append(f"{len(entries.added)} added ({listing([quoted(k) for k in entries.added], 3)})")
@@ -127,6 +138,82 @@ def outcome_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -
             names = entries.added + entries.removed + list(entries.edited)
             events.append(event("outcomes", f"{tier}_outcomes", {k: before.get(entries.old_key(k)) for k in names},
                                  {k: after.get(k) for k in names}, f"{label}: " + ", ".join(parts), Level.LOW))
+    return events
+
+
+# ── outcome switching: the primary outcomes edited after the trial started ───────────────
+
+SWITCHES_SHOWN = 5  # primary outcomes told one by one in one change; beyond, one line for the rest
+
+
+def started_before(start: dict[str, Any] | None, updated: str | None) -> str | None:
+    """The trial's start date when it is actual and known to come before ``updated`` (the change's
+    "last update posted", compared at the coarser precision: a start in ``2024-03`` is not before
+    ``2024-03-15``); None otherwise (estimated, not given, or not known to be earlier)."""
+    if not isinstance(start, dict) or str(start.get("type") or "").upper() != "ACTUAL":
+        return None
+    day = start.get("date")
+    return day if isinstance(day, str) and earlier(day, updated) else None
+
+
+def _renamed(before: dict[str, Any], after: dict[str, Any], added: list[str], removed: list[str]) -> dict[str, str]:
+    """Primary outcomes whose title was edited (new title → old): the ones whose description stayed the
+    same, or the only one removed and the only one added."""
+    pairs: dict[str, str] = {}
+    left = list(removed)
+    for new_key in added:
+        described = text_key((after.get(new_key) or {}).get("description"))
+        twin = next((k for k in left if described and text_key((before.get(k) or {}).get("description")) == described),
+                    None)
+        if twin is not None:
+            pairs[new_key] = twin
+            left.remove(twin)
+    rest = [k for k in added if k not in pairs]
+    if len(rest) == 1 and len(left) == 1:
+        pairs[rest[0]] = left[0]
+    return pairs
+
+
+def _switch_details(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    details = []
+    if not same_text(before.get("time_frame"), after.get("time_frame")):
+        details.append(f"time frame {quoted(before.get('time_frame'), 60)} → {quoted(after.get('time_frame'), 60)}")
+    if not same_text(before.get("description"), after.get("description")):
+        details.append("description edited")
+    return details
+
+
+def switch_events(before: dict[str, Any], after: dict[str, Any], entries: Keyed, started: str) -> list[ChangeEvent]:
+    """HIGH ``outcome_switch`` events: each primary outcome whose title, description or time frame was
+    edited, or that was added or removed, after the trial started (up to five; then one for the rest)."""
+    when = f"after the trial started (started {day_words(started)})"
+    renamed = _renamed(before, after, entries.added, entries.removed)
+    told: list[tuple[str, Any, Any, str]] = []  # (outcome, old, new, sentence)
+    for new_key, old_key in renamed.items():
+        details = [f"title {quoted(old_key)} → {quoted(new_key)}",
+                   *_switch_details(before.get(old_key) or {}, after.get(new_key) or {})]
+        told.append((new_key, {old_key: before.get(old_key)}, {new_key: after.get(new_key)},
+                     f"Primary outcome changed {when}: " + ", ".join(details)))
+    for key in entries.edited:
+        was = entries.old_key(key)
+        details = _switch_details(before.get(was) or {}, after.get(key) or {}) or ["edited"]
+        told.append((key, {was: before.get(was)}, {key: after.get(key)},
+                     f"Primary outcome changed {when}: {', '.join(details)} for {quoted(key)}"))
+    for key in entries.added:
+        if key not in renamed:
+            told.append((key, None, {key: after.get(key)}, f"Primary outcome added {when}: {quoted(key)}"))
+    for key in entries.removed:
+        if key not in renamed.values():
+            told.append((key, {key: before.get(key)}, None, f"Primary outcome removed {when}: {quoted(key)}"))
+    events = [event("outcome_switch", "primary_outcomes", old, new, text, Level.HIGH)
+              for _, old, new, text in told[:SWITCHES_SHOWN]]
+    if len(told) > SWITCHES_SHOWN:
+        rest = told[SWITCHES_SHOWN:]
+        olds = {k: v for _, old, _, _ in rest for k, v in (old or {}).items()}
+        news = {k: v for _, _, new, _ in rest for k, v in (new or {}).items()}
+        text = f"{count_words(len(rest), 'more primary outcome')} changed {when}: " + listing(
+            [quoted(name) for name, _, _, _ in rest], 3)
+        events.append(event("outcome_switch", "primary_outcomes", olds or None, news or None, text, Level.HIGH))
     return events
 
 

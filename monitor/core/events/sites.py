@@ -1,5 +1,12 @@
-"""Site events: sites added or removed (new countries first), per-site recruitment status gained,
-changed or lost, and sites only renamed.
+"""Site events: sites near the follower (the watchlist's ``near:``) opening or closing, then sites
+added or removed (new countries first), per-site recruitment status gained, changed or lost, and
+sites only renamed.
+
+A site in one of the follower's places is told in a ``site_near`` event and only there (the
+generic sentences leave it out): added as recruiting, or starting to recruit, is HIGH; added but not
+recruiting (not yet recruiting, or no status given), no longer recruiting, or removed, is MEDIUM.
+Its other status moves (e.g. not yet recruiting → active, not recruiting) stay in the generic
+``Site status`` sentence.
 
 Sites are matched by what identifies them, not by the view's key: the facility, city and country
 with case, accents and punctuation set aside (``Hopital Saint-Louis`` is ``Hôpital Saint Louis``),
@@ -11,16 +18,18 @@ name moved is "renamed" (INFO), never removed and re-added.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.core.events.base import Changes, event
 from monitor.core.model import ChangeEvent, Level
+from monitor.core.places import Place, near_places
 from monitor.core.status import status_words
-from monitor.core.words import ascii_skeleton, count_words, folded, inline, listing
+from monitor.core.words import ascii_skeleton, clip, count_words, folded, inline, listing
 
 Site = dict[str, Any]
+RECRUITING = "RECRUITING"
 LARGE = 5  # this many sites added or removed in one change is worth a message by default
 COUNTRIES_SHOWN = 10
 SITES_SHOWN = 5
@@ -62,6 +71,8 @@ class Matched:
     pairs: list[tuple[str, str]]
     added: list[str]
     removed: list[str]
+    # the added sites whose new country, and the removed sites whose lost country, was told elsewhere
+    told: set[str] = field(default_factory=set)
 
 
 def _match_by(key: Callable[[Site], Any], old: dict[str, Site], new: dict[str, Site], removed: list[str],
@@ -111,8 +122,13 @@ def _added_removed(old: dict[str, Site], new: dict[str, Site], matched: Matched)
     if not matched.added and not matched.removed:
         return []
     before, after = _countries(old), _countries(new)
-    came = sorted((after[c] for c in set(after) - set(before)), key=lambda name: country_words(name).casefold())
-    left = sorted((before[c] for c in set(before) - set(after)), key=lambda name: country_words(name).casefold())
+    # a country whose only new (or only lost) sites a near event told is left to that event
+    came_with = {folded(new[k].get("country")) for k in matched.added}
+    left_with = {folded(old[k].get("country")) for k in matched.removed}
+    came = sorted((after[c] for c in set(after) - set(before) if c in came_with or not matched.told),
+                  key=lambda name: country_words(name).casefold())
+    left = sorted((before[c] for c in set(before) - set(after) if c in left_with or not matched.told),
+                  key=lambda name: country_words(name).casefold())
     parts = []
     if came:
         parts.append(f"new {'country' if len(came) == 1 else 'countries'}: {_country_words(came)}")
@@ -170,9 +186,75 @@ def _renamed(old: dict[str, Site], new: dict[str, Site], matched: Matched) -> li
                   text, Level.INFO)]
 
 
-def site_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -> list[ChangeEvent]:
-    """Sites added or removed (LOW, or MEDIUM when large or a country moved), per-site status moves
-    (LOW, or MEDIUM when five or more sites open) and renamed sites (INFO)."""
+# ── sites near the follower ──────────────────────────────────────────────────────────────
+
+
+def near_name(site: Site) -> str:
+    """A site near you for people: ``Facility, City, Country``, a long facility name clipped, never the place."""
+    parts = [clip(site.get("facility") or "", 60), site.get("city"), country_words(site.get("country") or "")]
+    return inline(", ".join(part for part in parts if part) or "unnamed site", 140)
+
+
+def _named(keys: list[str], views: dict[str, Site], one: str, many: str,
+           tail: Callable[[str], str] = lambda key: "") -> str:
+    """``"New recruiting site near you: A, Paris, France"``, ``"3 new recruiting sites near you: A; B; C"``."""
+    names = listing([near_name(views[key]) + tail(key) for key in keys], SITES_SHOWN)
+    return f"{one}: {names}" if len(keys) == 1 else f"{len(keys)} {many}: {names}"
+
+
+def _waiting_words(status: str | None) -> str:
+    return status_words(status).lower() if status else "no recruitment status given"
+
+
+def near_events(old: dict[str, Site], new: dict[str, Site], matched: Matched,
+                near: Sequence[Place]) -> tuple[list[ChangeEvent], Matched]:
+    """The ``site_near`` events (HIGH: a site near you added as recruiting, or now recruiting; MEDIUM: one
+    added but not recruiting, no longer recruiting, or removed), and what is left for the generic sentences."""
+    added = [k for k in matched.added if near_places(near, new[k])]
+    removed = [k for k in matched.removed if near_places(near, old[k])]
+    moves = {b: (old[a].get("status"), new[b].get("status")) for a, b in matched.pairs if near_places(near, new[b])}
+    opened = sorted((k for k, (was, now) in moves.items() if now == RECRUITING and was != RECRUITING), key=str.casefold)
+    closed = sorted((k for k, (was, now) in moves.items() if was == RECRUITING and now != RECRUITING), key=str.casefold)
+    recruiting = [k for k in added if new[k].get("status") == RECRUITING]
+    waiting = [k for k in added if new[k].get("status") != RECRUITING]
+    events = []
+    if recruiting:
+        text = _named(recruiting, new, "New recruiting site near you", "new recruiting sites near you")
+        events.append(event("site_near", "near_added", {}, {"added": recruiting}, text, Level.HIGH))
+    if opened:
+        text = _named(opened, new, "Site near you now recruiting", "sites near you now recruiting")
+        events.append(event("site_near", "near_status", {"status": {k: moves[k][0] for k in opened}},
+                            {"status": {k: RECRUITING for k in opened}}, text, Level.HIGH))
+    if waiting:
+        kinds = {new[k].get("status") for k in waiting}
+        if len(kinds) == 1:
+            words = f" ({_waiting_words(new[waiting[0]].get('status'))})"
+            text = _named(waiting, new, f"New site near you{words}", f"new sites near you{words}")
+        else:
+            text = _named(waiting, new, "", "new sites near you, not recruiting",
+                          lambda k: f" ({_waiting_words(new[k].get('status'))})")
+        events.append(event("site_near", "near_added", {}, {"added": waiting}, text, Level.MEDIUM))
+    if closed:
+        text = _named(closed, new, "Site near you no longer recruiting", "sites near you no longer recruiting",
+                      lambda k: f" (now {status_words(moves[k][1]).lower()})" if moves[k][1] else "")
+        events.append(event("site_near", "near_status", {"status": {k: RECRUITING for k in closed}},
+                            {"status": {k: moves[k][1] for k in closed}}, text, Level.MEDIUM))
+    if removed:
+        text = _named(removed, old, "Site near you removed", "sites near you removed",
+                      lambda k: " (was recruiting)" if old[k].get("status") == RECRUITING else "")
+        events.append(event("site_near", "near_removed", {"removed": removed}, {}, text, Level.MEDIUM))
+    told = set(opened) | set(closed)
+    rest = Matched([(a, b) for a, b in matched.pairs if b not in told], [k for k in matched.added if k not in added],
+                   [k for k in matched.removed if k not in removed], set(added) | set(removed))
+    return events, rest
+
+
+def site_events(old: dict[str, Any], new: dict[str, Any], changes: Changes,
+                near: Sequence[Place] = ()) -> list[ChangeEvent]:
+    """Sites near the follower opening or closing (``site_near``: HIGH / MEDIUM), sites added or removed
+    elsewhere (LOW, or MEDIUM when large or a country moved), per-site status moves (LOW, or MEDIUM when
+    five or more sites open) and renamed sites (INFO)."""
     del changes  # sites are matched on their identity, not on the view's keys deepdiff went by
     matched = match_sites(old, new)
-    return _added_removed(old, new, matched) + _status_moves(old, new, matched) + _renamed(old, new, matched)
+    told, rest = near_events(old, new, matched, near) if near else ([], matched)
+    return told + _added_removed(old, new, rest) + _status_moves(old, new, rest) + _renamed(old, new, matched)

@@ -1,4 +1,4 @@
-"""Status and results events: the changes people following a trial wait for."""
+"""Status events: the changes people following a trial wait for (results: :mod:`.results`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from monitor.core.events.base import Changes, event, touched
 from monitor.core.events.context import NO_HISTORY, TrialHistory, times_words
 from monitor.core.model import ChangeEvent, Level
 from monitor.core.status import HIGH_STATUSES, overall_status_words, status_words
-from monitor.core.words import day_words, quoted, yes_no
+from monitor.core.words import day_words, quoted
 
 
 def suspended_before_words(history: TrialHistory, old_status: str | None) -> str:
@@ -51,49 +51,4 @@ def status_events(
         before, after = old.get("verified"), new.get("verified")
         text = f"Status verified: {day_words(before)} → {day_words(after)}"
         events.append(event("status_verified", "status_verified", before, after, text, Level.INFO))
-    return events
-
-
-# ── results ─────────────────────────────────────────────────────────────────────────────
-
-
-def results_events(old: dict[str, Any], new: dict[str, Any], changes: Changes) -> list[ChangeEvent]:
-    """Results posted (HIGH), removed, waived, and the quality-review steps of submissions (MEDIUM)."""
-    fields, events = touched(changes), []
-    posted_now = "has_results" in fields and new.get("has_results") and not old.get("has_results")
-    if posted_now:
-        when = new.get("first_posted")
-        text = f"Results posted on {day_words(when)}" if when else "Results posted"
-        events.append(event("results", "has_results", False, True, text, Level.HIGH))
-    elif "has_results" in fields and old.get("has_results") and not new.get("has_results"):
-        text = "Results removed from the record"
-        events.append(event("results", "has_results", True, False, text, Level.MEDIUM))
-    if "first_submitted" in fields and new.get("first_submitted") and not posted_now:
-        text = f"Results first submitted on {day_words(new['first_submitted'])}"
-        events.append(event("results", "first_submitted", old.get("first_submitted"), new["first_submitted"], text, Level.MEDIUM))
-    if "waived" in fields:
-        text = f"Results waiver: {yes_no(old.get('waived'))} → {yes_no(new.get('waived'))}"
-        events.append(event("results", "waived", old.get("waived"), new.get("waived"), text, Level.MEDIUM))
-    if "submissions" in fields:
-        events += submission_events(old.get("submissions") or [], new.get("submissions") or [])
-    return events
-
-
-def submission_events(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[ChangeEvent]:
-    """Quality-review steps, matching submissions on their release date so reordering says nothing."""
-    before = {entry.get("release"): entry for entry in old}
-    events = []
-    for entry in new:
-        if entry in old:
-            continue
-        earlier = before.get(entry.get("release"), {})
-        if entry.get("release") and not earlier:
-            text = f"Results submitted on {day_words(entry['release'])}, in quality review"
-            events.append(event("results", "submission", None, entry, text, Level.MEDIUM))
-        if entry.get("reset") and entry.get("reset") != earlier.get("reset"):
-            text = f"Results returned to the sponsor on {day_words(entry['reset'])} (quality review comments)"
-            events.append(event("results", "submission_returned", earlier or None, entry, text, Level.MEDIUM))
-        if entry.get("unrelease") and entry.get("unrelease") != earlier.get("unrelease"):
-            text = f"Results submission cancelled by the sponsor on {day_words(entry['unrelease'])}"
-            events.append(event("results", "submission_cancelled", earlier or None, entry, text, Level.MEDIUM))
     return events

@@ -15,7 +15,7 @@ from monitor.registry.base import Moved, VersionHistory
 from monitor.registry.ctgov import history, sync
 from monitor.registry.ctgov.api import StudiesApi
 from monitor.registry.ctgov.facts import CTGOV
-from monitor.registry.ctgov.record import read_study
+from monitor.registry.ctgov.record import read_page
 from monitor.registry.ctgov.search import query, read_hit
 from monitor.registry.http import JsonClient
 from monitor.registry.pacing import TokenBucket
@@ -59,11 +59,11 @@ class ClinicalTrialsGov:
 
     async def fetch(self, ids: Sequence[str]) -> AsyncIterator[list[Record]]:
         async for page in self.studies.by_id(ids):
-            yield [read_study(study) for study in page]
+            yield read_page(page)
 
     async def everything(self, since: str | None) -> AsyncIterator[tuple[list[Record], int | None]]:
         async for page, total in self.studies.everything(since):
-            yield [read_study(study) for study in page], total
+            yield read_page(page), total
 
     async def search(self, criteria: Sequence[tuple[str, str]]) -> AsyncIterator[list[SearchHit]]:
         async for page in self.studies.search(query(criteria)):

@@ -12,8 +12,17 @@ from typing import Any
 from monitor.registry.base import RegistryUnavailable, Stamp
 from monitor.registry.http import JsonClient
 
-# What a study fetch asks for: everything we compare, not the (large) results section itself.
-STUDY_FIELDS = "ProtocolSection|DerivedSection|HasResults"
+# What a study fetch asks for: everything we compare, and of the (large) results section only what the
+# results summary reads: the outcome measures, the participant flow and the adverse events' group
+# totals, not the lists of every adverse event (a real record's results are 1.4 MB; this part is a third).
+# The registry takes module paths and piece names, not dotted leaf paths; event-group pieces are
+# named by their module (EventGroupSeriousNumAffected …), as verified against the live API.
+RESULT_FIELDS = (
+    "resultsSection.outcomeMeasuresModule", "resultsSection.participantFlowModule",
+    "EventGroupId", "EventGroupTitle", "EventGroupSeriousNumAffected", "EventGroupSeriousNumAtRisk",
+    "EventGroupDeathsNumAffected", "EventGroupDeathsNumAtRisk",
+)
+STUDY_FIELDS = "|".join(("ProtocolSection", "DerivedSection", "HasResults", *RESULT_FIELDS, "DocumentSection"))
 # What the cheap "what was updated" listing asks for: identity and the last update date.
 STAMP_FIELDS = "NCTId|NCTIdAlias|LastUpdatePostDate"
 # What a search listing asks for: enough to say what a newly matching trial is.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from monitor.core.status import STATUSES
 from monitor.registry.base import About
@@ -18,6 +19,19 @@ CTGOV = About(
     refreshes_per_week=5,  # the registry refreshes Monday to Friday
 )
 DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"
+# Where a study's large documents (protocol, statistical analysis plan, consent form) are served:
+# by the last two digits of its NCT number, its NCT number and the document's file name.
+LARGE_DOCS = "https://cdn.clinicaltrials.gov/large-docs/{shard}/{id}/{filename}"
+
+
+def document_url(nct_id: str, filename: str) -> str | None:
+    """The public address of one of a study's large documents (``Prot_SAP_000.pdf``); None when the
+    id is not an NCT number or the file name is empty. The file name is the registry's (untrusted):
+    it is percent-encoded, so it stays one path segment."""
+    name = filename.strip()
+    if not CTGOV.is_id(nct_id) or not name:
+        return None
+    return LARGE_DOCS.format(shard=nct_id[-2:], id=nct_id, filename=quote(name, safe=""))
 
 # The registry's overallStatus codes (the legacy spelling /studies/enums returns) and the neutral
 # status each one is. ClinicalTrials.gov's vocabulary is the neutral one, so this is the identity;

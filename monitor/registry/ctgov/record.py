@@ -14,7 +14,8 @@ from typing import Any
 
 from monitor.core.model import Record
 from monitor.core.view import VIEW_VERSION, fingerprint, keyed_entries
-from monitor.registry.ctgov.facts import CTGOV, neutral_status
+from monitor.registry.ctgov.facts import CTGOV, document_url, neutral_status
+from monitor.registry.ctgov.results import findings_of
 from monitor.registry.reader import Reader, RecordShapeError
 
 UNNAMED = "study without an NCT id"
@@ -101,6 +102,7 @@ def view_of(study: dict[str, Any]) -> dict[str, Any]:
         "outcomes": _outcomes(read, module("outcomesModule")),
         "sponsors": _sponsors(read, module("sponsorCollaboratorsModule")),
         "publications": _publications(read, module("referencesModule")),
+        **_documents(read, study),  # "documents" only when the study has some: other views keep their fingerprint
         "about": {
             "phases": read.texts(design, "phases", "designModule"),
             "conditions": read.texts(module("conditionsModule"), "conditions", "conditionsModule"),
@@ -133,13 +135,16 @@ def _results(read: Reader, study: dict[str, Any], status: dict[str, Any]) -> dic
         }
         for info in read.items(tracking, "submissionInfos", "submissionTracking")
     ]
-    return {
+    results = {
         "has_results": has_results,
         "first_posted": read.text(first_posted, "date", "statusModule.resultsFirstPostDateStruct"),
         "first_submitted": read.text(status, "resultsFirstSubmitDate", "statusModule"),
         "waived": read.flag(status, "resultsWaived", "statusModule"),
         "submissions": submissions,
     }
+    if isinstance(study.get("resultsSection"), dict):  # present only when served: views without it keep their fingerprint
+        results["findings"] = findings_of(read, study["resultsSection"])
+    return results
 
 
 def _sites(read: Reader, contacts: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -248,6 +253,33 @@ def _publications(read: Reader, references: dict[str, Any]) -> dict[str, dict[st
     return keyed_entries(pairs)
 
 
+def _documents(read: Reader, study: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{"documents": {filename: …}}`` from ``documentSection.largeDocumentModule.largeDocs``, or ``{}``
+    when the study has none (or the fetch did not ask for them). The file name is the stable key; the
+    size is left out (it moves only with the upload); the public address is made here, where the
+    registry's URLs are known, so the core only quotes it."""
+    where = "largeDocumentModule.largeDocs"
+    section = read.module(study, "documentSection", "study")
+    large = read.module(section, "largeDocumentModule", "documentSection")
+    docs = read.items(large, "largeDocs", "largeDocumentModule")
+    pairs = []
+    for doc in docs:
+        filename = (read.text(doc, "filename", where) or "").strip()
+        if not filename:
+            continue  # nothing to key it on, nothing to link to
+        pairs.append((filename, {
+            "type": read.text(doc, "typeAbbrev", where),
+            "label": read.text(doc, "label", where),
+            "date": read.text(doc, "date", where),
+            "uploaded": read.text(doc, "uploadDate", where),
+            "protocol": read.flag(doc, "hasProtocol", where),
+            "sap": read.flag(doc, "hasSap", where),
+            "icf": read.flag(doc, "hasIcf", where),
+            "url": document_url(read.trial_id or "", filename),
+        }))
+    return {"documents": keyed_entries(pairs)} if pairs else {}
+
+
 def study_ids(study: dict[str, Any]) -> tuple[str, ...]:
     """A served record's NCT id, then its aliases (upper case; empty when it has none usable)."""
     protocol = study.get("protocolSection")
@@ -267,3 +299,14 @@ def read_study(study: dict[str, Any]) -> Record:
     except RecordShapeError as exc:
         return Record(ids, None, None, str(exc))
     return Record(ids, view, fingerprint(view))
+
+
+def read_page(page: list[dict[str, Any]]) -> list[Record]:
+    """A page of served studies as records, in order, emptying ``page`` as it goes: each raw study is let
+    go once read, so a page of whole records (about 100 MiB parsed, with results) and its views (a
+    fraction of that) are never all held at once."""
+    page.reverse()
+    records = []
+    while page:
+        records.append(read_study(page.pop()))
+    return records

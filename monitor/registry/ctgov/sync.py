@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from monitor.registry.base import Moved
 from monitor.registry.ctgov.api import PAGE_SIZE, StudiesApi, id_batches
-from monitor.registry.ctgov.record import read_study
+from monitor.registry.ctgov.record import read_page
 
 
 def cursor_date(last_good_data_timestamp: str | None, overlap_days: int = 1) -> str | None:
@@ -39,7 +39,7 @@ async def changed_since(api: StudiesApi, since: str, served: Sequence[str]) -> A
     batches = len(list(id_batches(served)))
     if batches <= 1:
         async for page in api.by_id(served, since):
-            yield Moved(records=tuple(map(read_study, page)))  # only updated records come back
+            yield Moved(records=tuple(read_page(page)))  # only updated records come back
         return
     listing = api.stamps(since)
     first, total = await anext(listing)

@@ -80,6 +80,7 @@ def without_results(study: Study) -> Study:
     its last update the one before (the first posting's dates stand in for it)."""
     study = copy.deepcopy(study)
     study.pop("resultsSection", None)
+    study.pop("documentSection", None)  # the protocol and analysis plan are posted with the results
     study["hasResults"] = False
     module = status_module(study)
     for name in RESULTS_DATES:
@@ -91,12 +92,15 @@ def without_results(study: Study) -> Study:
 
 
 def results_posted(source: Study, *, on: date) -> Edit:
-    """The results of ``source`` (the real record that has them) are posted on ``on``: first
-    submitted 30 days before, quality review passed 3 days before."""
+    """The results of ``source`` (the real record that has them) are posted on ``on``, with its documents:
+    first submitted 30 days before, quality review passed 3 days before."""
     results = copy.deepcopy(source["resultsSection"])
+    documents = copy.deepcopy(source.get("documentSection"))
 
     def edit(study: Study) -> None:
         study["resultsSection"] = copy.deepcopy(results)
+        if documents:
+            study["documentSection"] = copy.deepcopy(documents)
         study["hasResults"] = True
         module = status_module(study)
         module["resultsFirstSubmitDate"] = (on - timedelta(days=30)).isoformat()

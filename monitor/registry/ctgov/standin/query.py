@@ -64,6 +64,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "LocationStatus": (_P, "contactsLocationsModule", "locations", "status"),
     "LocationCity": (_P, "contactsLocationsModule", "locations", "city"),
     "LocationCountry": (_P, "contactsLocationsModule", "locations", "country"),
+    # results pieces are named by their module (verified against the live API, 2026-08)
+    **{f"EventGroup{name}": ("resultsSection", "adverseEventsModule", "eventGroups", name[:1].lower() + name[1:])
+       for name in ("Id", "Title", "Description", "SeriousNumAffected", "SeriousNumAtRisk", "DeathsNumAffected",
+                    "DeathsNumAtRisk", "OtherNumAffected", "OtherNumAtRisk")},
 }
 _FIELDS_CI = {k.lower(): v for k, v in FIELDS.items()}
 _ROOTS = {"protocolSection", "resultsSection", "derivedSection", "annotationSection",
@@ -247,7 +251,7 @@ def parse_fields(value: str) -> list[tuple[str, ...]]:
     for name in split_list(value):
         if name.lower() in _FIELDS_CI:
             paths.append(_FIELDS_CI[name.lower()])
-        elif "." in name and name.split(".")[0] in _ROOTS:  # full dotted field path
+        elif name.count(".") == 1 and name.split(".")[0] in _ROOTS:  # a module path: section.module
             paths.append(tuple(name.split(".")))
         else:
             raise BadRequest(f"fields: unknown field {name!r}")

@@ -17,9 +17,8 @@ At scale (100k+ trials, a few bytes each, records built when served)::
         changed = reg.store.mutate_share(0.01)            # 1 % of trials change today
         reg.refresh()
 
-Beside it: filtering, ``fields`` and paging (``query``); where studies are kept (``store``, or
-``synthetic``: N trials from the fixtures); ``faults``; the rate limit (``limits``); edits as the
-registry makes them (``edits``). Search is a simplification of Essie (substring matching).
+Beside it: filtering, ``fields`` and paging (``query``); studies kept (``store``, ``synthetic``); ``faults``;
+the rate limit (``limits``); edits as the registry makes them (``edits``). Search is a simplified Essie.
 """
 
 from __future__ import annotations
@@ -57,6 +56,7 @@ class RequestRecord:
     status: int = 0  # HTTP status sent; 0 = no answer (reset, hang cut by stop())
     time: float = field(default_factory=time.monotonic)  # time.monotonic() at arrival
     fault: str | None = None  # fault kind applied to this request ("rate_limit" for a 429 of the limit)
+    size: int = 0  # bytes of the answer's body
 
 
 class StandInRegistry:
@@ -308,7 +308,7 @@ class StandInRegistry:
             except Exception:  # a stand-in bug: keep serving, make it visible to the test
                 self.errors.append(traceback.format_exc())
                 reply = text_reply(500, "stand-in internal error")
-        rec.status = reply.status
+        rec.status, rec.size = reply.status, len(reply.body)
         if not logged:  # logged before answering, so a client that got the answer sees the count
             with self._lock:
                 self._log.append(rec)
