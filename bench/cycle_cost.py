@@ -1,17 +1,20 @@
 """Cycle cost at scale: what one `trial-monitor check` costs with N watched trials, per cycle.
 
-Starts the stand-in registry in this process (127.0.0.1) with N synthetic trials built from the
-real fixtures, a per-minute rate limit and some latency, and runs the real ``trial-monitor check``
-as a subprocess four times: baseline; quiet (no registry refresh); refreshed with nothing
-changed; refreshed with 1 % of trials changed. Then it times the per-record approach (one
-``GET /studies/{id}`` per trial, as a generic monitor would do) on a sample and extrapolates.
+Starts the stand-in registry in this process (127.0.0.1): a registry of --registry-size synthetic
+trials built from the real fixtures (100,000 by default), the first N of them watched, the rest
+posting --churn updates with every refresh (3,000 by default, as the real registry posts a few
+thousand a day), with a per-minute rate limit and some latency. Runs the real ``trial-monitor
+check`` as a subprocess for each cycle of the scenario (``bench/scenario.py``: baseline, quiet,
+refreshed with nothing changed, the same in the steady state, 1 % changed; then a second watchlist
+of 50 trials with 1 changed), then times the per-record approach (one ``GET /studies/{id}`` per
+trial, as a generic monitor would do) on a sample and extrapolates.
 
-    make bench                                # N = 5,000, 60 requests a minute, 50 ms latency, 1 s pause
+    make bench                                # the defaults, and the table written into bench/README.md
     make bench ARGS="--trials 100000 --pause 0 --rate-limit 0"
     .venv/bin/python bench/cycle_cost.py --help
 
-Prints a markdown table for the README's "Performance" section, each figure against its target.
-How each figure is measured: bench/README.md.
+Prints issue 14's table (each figure against its target) and the table of cycles; with --readme
+writes them into that file's marked section. How each figure is measured: bench/README.md.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import os
 import random
 import re
@@ -36,7 +38,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import report  # noqa: E402
+from bench.report import report, write_readme  # noqa: E402
+from bench.scenario import run_scenario  # noqa: E402
 from monitor.registry.ctgov.api import STUDY_FIELDS  # noqa: E402
 from monitor.registry.ctgov.standin.registry import StandInRegistry  # noqa: E402
 from monitor.registry.ctgov.standin.synthetic import SyntheticStudies  # noqa: E402
@@ -77,6 +80,7 @@ NCT = re.compile(r"NCT\d{8}")
 @dataclass
 class Cycle:
     name: str
+    watched: int = 0  # trials the watchlist of this cycle names (N, or the small watchlist's)
     exit_code: int = 0
     requests: int = 0  # received by the stand-in (exact)
     fetched: int = 0  # bytes of the stand-in's answers (bodies)
@@ -119,9 +123,12 @@ class Bench:
         self.scratch = (args.scratch or ROOT / ".bench" / f"cycle-cost-{stamp}").resolve()
         self.today = dt.date.today()
         t0 = time.perf_counter()
-        self.size = max(args.trials, args.registry_size or 0)  # watched: the first args.trials of them
+        # watched: the first args.trials; the small watchlist: the last args.small; the churn: the others
+        self.size = max(args.trials + args.small, args.registry_size)
         self.store = SyntheticStudies(self.size, seed=args.seed, start_date=self.today - dt.timedelta(days=30))
         self.watched = list(self.store.ids()[: args.trials])
+        self.small = list(self.store.ids()[self.size - args.small:]) if args.small else []
+        self.unwatched = range(args.trials, self.size - args.small)
         self.build_seconds = time.perf_counter() - t0
         self.registry = StandInRegistry(store=self.store, data_timestamp=self.stamp(2))
         self.registry.rate_limit(args.rate_limit or None, burst=args.burst)
@@ -132,44 +139,52 @@ class Bench:
         return f"{self.today - dt.timedelta(days=days_ago)}T09:00:05"
 
     # ------------------------------------------------------------ setup
-    def prepare(self) -> dict[str, str]:
-        self.scratch.mkdir(parents=True, exist_ok=True)
-        watchlist = self.scratch / "watchlist.yaml"
+    def prepare(self, ids: list[str] | None = None, folder: str = "") -> dict[str, str]:
+        """The environment of one user's folder (``folder`` under the scratch one) watching ``ids``
+        (default: the N watched trials, or the whole registry with --everything)."""
+        home = self.scratch / folder
+        home.mkdir(parents=True, exist_ok=True)
+        watchlist = home / "watchlist.yaml"
+        ids = self.watched if ids is None else ids
         with watchlist.open("w") as out:
-            out.write(f"# {self.args.trials} synthetic trials (bench/cycle_cost.py)\ninterval: 6h\n"
+            out.write(f"# {len(ids)} synthetic trials (bench/cycle_cost.py)\ninterval: 6h\n"
                       f"request_pause: {self.args.pause}\n")
-            if self.args.everything:
+            if self.args.everything and ids is self.watched:
                 out.write("trials: all\n")
             else:
-                out.write("trials:\n" + "".join(f"  - {nct_id}\n" for nct_id in self.watched))
+                out.write("trials:\n" + "".join(f"  - {nct_id}\n" for nct_id in ids))
         env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
         return env | {
             "MONITOR_CTGOV_URL": self.registry.base_url,
             "MONITOR_WATCHLIST": str(watchlist),
-            "MONITOR_DATABASE_URL": f"sqlite:///{self.scratch / 'monitor.db'}",
-            "MONITOR_HEARTBEAT": str(self.scratch / "heartbeat.json"),
+            "MONITOR_DATABASE_URL": f"sqlite:///{home / 'monitor.db'}",
+            "MONITOR_HEARTBEAT": str(home / "heartbeat.json"),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+            "BENCH_HOME": str(home),
         } | ({"BENCH_AS_LIMIT": str(self.args.memory_limit * MIB)} if self.args.memory_limit else {})
 
-    def db_size(self) -> int:
-        return sum(p.stat().st_size for p in self.scratch.glob("monitor.db*") if p.is_file())
+    @staticmethod
+    def db_size(env: dict[str, str]) -> int:
+        return sum(p.stat().st_size for p in Path(env["BENCH_HOME"]).glob("monitor.db*") if p.is_file())
 
     # ------------------------------------------------------------ one check
-    def check(self, name: str, env: dict[str, str], expected_changes: list[str] | None = None) -> Cycle:
-        cycle = Cycle(name, expected_changes=expected_changes or [])
-        usage_file = self.scratch / f"rusage-{name}.json"
+    def check(self, name: str, env: dict[str, str], expected_changes: list[str] | None = None, *,
+              watched: int | None = None) -> Cycle:
+        cycle = Cycle(name, self.args.trials if watched is None else watched, expected_changes=expected_changes or [])
+        home = Path(env["BENCH_HOME"])
+        usage_file = home / f"rusage-{name}.json"
         usage_file.unlink(missing_ok=True)
         first, throttled0 = len(self.registry.requests), self.registry.throttled
         self_cpu0 = _cpu(resource.getrusage(resource.RUSAGE_SELF))
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", WRAPPER, "check"], cwd=self.scratch, text=True,
+        proc = subprocess.run([sys.executable, "-c", WRAPPER, "check"], cwd=home, text=True,
                               env=env | {"BENCH_RUSAGE_FILE": str(usage_file)}, capture_output=True,
                               timeout=self.args.check_timeout)
         cycle.wall = time.perf_counter() - t0
         cycle.standin_cpu = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - self_cpu0
         cycle.exit_code = proc.returncode
-        (self.scratch / f"check-{name}.out").write_text(proc.stdout)
-        (self.scratch / f"check-{name}.err").write_text(proc.stderr)
+        (home / f"check-{name}.out").write_text(proc.stdout)
+        (home / f"check-{name}.err").write_text(proc.stderr)
         served = self.registry.requests[first:]
         cycle.requests, cycle.fetched = len(served), sum(r.size for r in served)
         cycle.throttled = self.registry.throttled - throttled0
@@ -177,7 +192,7 @@ class Bench:
             usage = json.loads(usage_file.read_text())
             cycle.cpu = usage["user"] + usage["sys"]
             cycle.peak_rss = (usage["vmhwm_kib"] or usage["maxrss_kib"]) * 1024
-        cycle.db_size = self.db_size()
+        cycle.db_size = self.db_size(env)
         self.parse_output(cycle, proc.stdout)
         if proc.returncode != 0:
             print(f"  ! {name}: exit {proc.returncode}; stderr tail:\n" + _tail(proc.stderr), file=sys.stderr)
@@ -264,68 +279,19 @@ class Bench:
         result.throttled = self.registry.throttled - throttled0
         return result
 
-    def churn(self, days_ago: int) -> None:
-        """--churn: that many unwatched trials elsewhere in the registry are updated with each refresh."""
-        unwatched = range(self.args.trials, self.size)
-        count = min(self.args.churn, len(unwatched))
-        if count:
-            day = self.today - dt.timedelta(days=days_ago)
-            self.store.touch(random.Random(days_ago).sample(unwatched, count), day)
-
-    # ------------------------------------------------------------ scenario
-    def run(self) -> tuple[list[Cycle], PerRecord]:
-        cycles: list[Cycle] = []
+    def run(self) -> tuple[list[Cycle], PerRecord | None]:
         with self.registry:
-            env = self.prepare()  # once the stand-in has its port
             _say(f"stand-in: {self.size:,} synthetic trials ({self.args.trials:,} watched) at {self.registry.base_url} "
                  f"(built in {self.build_seconds:.2f} s, {self.store.state_bytes() / MIB:.1f} MiB of per-trial state)")
             self.probe_lines = self.probe()
             _say("stand-in alone: " + "; ".join(self.probe_lines))
-            _say("baseline …")
-            cycles.append(self.check("baseline", env))
-            _say("quiet (no registry refresh) …")
-            cycles.append(self.check("quiet", env))
-            _say("refreshed, nothing changed …")
-            self.churn(1)
-            self.registry.refresh(self.stamp(1))
-            cycles.append(self.check("refreshed-unchanged", env))
-            _say(f"refreshed, {self.args.changed_share:.0%} of trials changed …")
-            rng = random.Random(self.args.seed + 1)
-            picked = sorted(rng.sample(range(self.args.trials), round(self.args.changed_share * self.args.trials)))
-            changed = [self.store.mutate(i, date=self.today) for i in picked]
-            self.churn(0)
-            self.registry.refresh(self.stamp(0))
-            cycles.append(self.check("refreshed-1pct-changed", env, changed))
-            _say(f"per-record approach: GET /studies/{{id}} for {min(self.args.per_record_sample, self.args.trials)}"
-                 f" of {self.args.trials:,} trials …")
-            per_record = self.per_record()
-        self.judge(cycles, per_record)
+            cycles = run_scenario(self, _say)
+            per_record = None
+            if self.args.per_record_sample:
+                _say(f"per-record approach: GET /studies/{{id}} for {min(self.args.per_record_sample, self.args.trials)}"
+                     f" of {self.args.trials:,} trials …")
+                per_record = self.per_record()
         return cycles, per_record
-
-    def judge(self, cycles: list[Cycle], per_record: PerRecord) -> None:
-        n = self.args.trials
-        for c in cycles:
-            if self.args.everything and c.name != "quiet":
-                # whole records come 500 a page: the baseline reads the registry once, a refreshed
-                # check the records updated since the cursor (what changed, not what is watched)
-                limit = math.ceil(n / 500) + 2 if c.name == "baseline" else 2 + math.ceil(len(c.expected_changes) / 500)
-                c.targets.append((f"≤ {limit} requests", c.requests <= limit))
-                if c.expected_changes:
-                    c.targets.append((f"all {len(c.expected_changes)} changed trials alerted", not c.missed))
-            elif c.name == "baseline":
-                limit = math.ceil(n / 500) + 2
-                c.targets.append((f"≤ {limit} requests", c.requests <= limit))
-            elif c.name == "quiet":
-                c.targets.append(("1 request", c.requests == 1))
-            elif c.name == "refreshed-unchanged":
-                c.targets.append(("≤ 3 requests", c.requests <= 3))
-                c.targets.append(("CPU < 2 s", c.cpu < 2.0))
-            else:
-                c.targets.append(("≤ 4 requests", c.requests <= 4))
-                c.targets.append((f"all {len(c.expected_changes)} changed trials alerted", not c.missed))
-            c.targets.append(("no 429", c.throttled == 0))
-            c.targets.append(("peak < 400 MiB", 0 < c.peak_rss < 400 * MIB))
-            c.targets.append(("check exit 0", c.exit_code == 0))
 
 
 def _cpu(ru: resource.struct_rusage) -> float:
@@ -348,12 +314,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--burst", type=int, default=None, help="token bucket size (default: the per-minute figure)")
     ap.add_argument("--latency", type=float, default=0.05, help="seconds before each answer (default 0.05)")
     ap.add_argument("--pause", default="1s", help="the watchlist's request_pause (default 1s, the product default)")
-    ap.add_argument("--per-record-sample", type=int, default=200, help="trials timed for the per-record approach")
+    ap.add_argument("--per-record-sample", type=int, default=20, metavar="K",
+                    help="trials timed for the per-record approach, about one a second (default 20; 0: skip it)")
     ap.add_argument("--changed-share", type=float, default=0.01, help="share of trials changed (default 0.01)")
-    ap.add_argument("--registry-size", type=int, default=0, metavar="M",
-                    help="trials in the registry (default: --trials); only the first --trials are watched")
-    ap.add_argument("--churn", type=int, default=0, metavar="K",
-                    help="unwatched trials updated with each refresh (the rest of the registry changing too)")
+    ap.add_argument("--registry-size", type=int, default=None, metavar="M",
+                    help="trials in the registry (default 100,000; with --everything: --trials); only the first "
+                         "--trials are watched, and the last --small by the small watchlist")
+    ap.add_argument("--churn", type=int, default=None, metavar="K",
+                    help="unwatched trials updated with each refresh, as the real registry posts a few thousand "
+                         "a day (default 3,000; 0: a registry where nothing else changes)")
+    ap.add_argument("--small", type=int, default=None, metavar="S",
+                    help="a second watchlist of S trials in the same registry: a baseline, then one changed under "
+                         "the same churn (default 50; 0: skip it)")
+    ap.add_argument("--readme", type=Path, default=None, metavar="FILE",
+                    help="write the tables into FILE's section for these options (make bench: bench/README.md)")
     ap.add_argument("--everything", action="store_true",
                     help="watch the whole registry (`trials: all`) instead of a list of N ids")
     ap.add_argument("--seed", type=int, default=0)
@@ -365,8 +339,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if args.trials < 1:
         ap.error("--trials must be >= 1")
-    if args.everything and (args.registry_size or args.churn):
-        ap.error("--everything watches the whole registry: it is N trials, with no unwatched churn")
+    if args.everything and (args.registry_size or args.churn or args.small):
+        ap.error("--everything watches the whole registry: it is N trials, with no unwatched churn or small watchlist")
+    default = {"registry_size": args.trials if args.everything else 100_000,
+               "churn": 0 if args.everything else 3000, "small": 0 if args.everything else 50}
+    given = list(sys.argv[1:] if argv is None else argv)
+    if "--readme" in given:  # the options the tables were measured with, for their section's name
+        del given[given.index("--readme"):given.index("--readme") + 2]
+    args.options = " ".join(a for a in given if not a.startswith("--readme=")) or "the defaults"
+    for name, value in default.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     from monitor.watchlist import parse_pause
 
     try:
@@ -385,7 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(bench.scratch, ignore_errors=True)
-    print(report(bench, cycles, per_record))
+    text = report(bench, cycles, per_record)
+    print(text)
+    if args.readme:
+        write_readme(args.readme, args.options, text)
+        _say(f"written into {args.readme}")
     _say(f"done in {time.perf_counter() - started:,.0f} s"
          + (f"; scratch kept in {bench.scratch}" if args.keep else ""))
     return 0

@@ -47,6 +47,10 @@ def test_a_full_disk_is_one_line_and_nothing_half_written(tmp_path: Path, regist
         pytest.skip("cannot mount a tmpfs here")
     try:
         home = Home(tmp_path, registry.base_url, MONITOR_DATABASE_URL=f"sqlite:///{tiny}/monitor.db")
+        home.write_watchlist(["NCT06171568"])
+        assert home.run("check").code == 0  # the database made, with its schema (snapshots are small, packed)
+        free = os.statvfs(tiny)
+        (tiny / "filler").write_bytes(b"\0" * max(0, free.f_bavail * free.f_frsize - 8192))  # 8 KB left
         home.write_watchlist(BIG)
         result = home.run("check")
         assert result.code == 1 and "database or disk is full" in result.err, result.text

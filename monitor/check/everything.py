@@ -52,6 +52,7 @@ async def _refreshed(registry: Registry, engine: Engine, pipe: Pipe, gate: Gate,
         pipe(match(records, known | {i: i for i in new}))
         watched += len(new)
         done += len(records)
+        records.clear()  # this page's views go before the next page is fetched: one page in memory, not two
         if progress and total:
             progress(done, max(total, done))
     if sweep_seconds:

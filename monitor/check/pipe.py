@@ -1,8 +1,11 @@
-"""Decide a page of fetched records and store each decision: the core decides, the store keeps.
+"""Decide a page of fetched records and store the decisions: the core decides, the store keeps.
 
-One transaction per trial. Expiring a whole page's rows at each commit would cost O(page²), so a
-page's stored state is read once, as plain values, and each trial's new state is written as the
-one update :func:`monitor.core.decide.next_state` says.
+A page's stored state is read once, as plain values; the core decides each trial; the page's
+decisions are stored in one transaction (``trials.record_page``: each trial's snapshot, the one
+update :func:`monitor.core.decide.next_state` says, its expectations, events, alert and deliveries).
+A transaction per trial cost a commit and five statements a trial, most of a baseline's time in
+the store; a crash before the page's commit leaves its trials as they were, so the next check
+decides them again and nothing is told twice or lost.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ class Pipe:
         if not page:
             return
         c = self.context
-        decided, notes = [], []
+        decided, notes, verdicts = [], [], []
         with Session(self.engine, expire_on_commit=False) as session:
             before = trials.states(session, c.registry, list(page))
             differ = [i for i, r in page.items() if r is not None and r.fingerprint and before[i].snapshot_hash
@@ -116,12 +119,12 @@ class Pipe:
                     decision, after = join_events(decision, change.events), evaluated(after, change)
                     notes += [note(trial_id, event) for event in change.events]
                 told = recipients(c.targets, [(e.kind, e.level) for e in pushed(decision.events)])
-                trials.record(session, c.registry, state, after, decision, expectations=change, recipients=told,
-                              now=c.now, cycle_id=c.cycle_id)
+                verdicts.append(trials.Verdict(state, after, decision, change, told))
                 # the tally keeps what the report says (outcome, events), not the record views
                 decided.append(replace(decision, view=None))
                 if decision.outcome is Outcome.ERROR:
                     log.warning("%s skipped: %s", trial_id, decision.note)
+            trials.record_page(session, c.registry, verdicts, now=c.now, cycle_id=c.cycle_id)  # one transaction
         self.tally.add(decided, notes)
 
 
@@ -137,6 +140,8 @@ async def fetch_whole(
         page = match(records, known)
         found.update(page)
         pipe(page)
+        records.clear()  # this page's views go before the next page is fetched: one page in memory, not two
+        page.clear()
         if progress:
             progress(len(found), len(wanted))
     pipe({i: None for i in wanted if i not in found})

@@ -3,8 +3,9 @@
     registry not refreshed     -> only trials awaiting their baseline
     refreshed, no cursor yet   -> every watched record, whole
     refreshed                  -> ask the registry what moved since the cursor among the settled
-                                  trials; then the trials awaiting their baseline, those missing,
-                                  what moved, and the sweep's share, whole
+                                  trials (whole records per batch, or stamps registry-wide: the
+                                  registry's choice); then the trials awaiting their baseline, those
+                                  missing, what moved, and the sweep's share, whole
     the sweep                  -> the longest-unswept of the trials not fetched whole in this
                                   check, a share sized so that each is re-fetched about once a
                                   period, over the registry's refresh days
@@ -50,7 +51,8 @@ def moved(stamps: Iterable[Stamp], known: Mapping[str, str], dates: Mapping[str,
     """The watched trials whose "last update posted" moved, from a listing's stamps.
 
     ``known`` maps every id a stamp may carry (served id, alias, watched id) to the watched trial;
-    a stamp whose date equals the stored one is a version we already have (the overlap day).
+    a stamp whose date equals the stored one is a version we already have (a day the cursor lists
+    again: the margin, or a refresh that landed while the last check ran and brought it then).
     """
     found: dict[str, None] = {}
     for stamp in stamps:

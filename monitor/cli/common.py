@@ -86,7 +86,7 @@ def load(
     from monitor.watchlist import load_watchlist
 
     settings = settings_for(watchlist, database)
-    loaded = load_watchlist(settings.watchlist_path)
+    loaded = load_watchlist(settings.watchlist_path, cache=settings.data_folder)  # a large list's trials kept
     for warning in loaded.warnings if warn else ():
         typer.echo(f"trial-monitor: {warning}", err=True)
     return settings, loaded

@@ -59,6 +59,10 @@ def keyed_entries(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str
         groups.setdefault(key, []).append(value)
     keyed: dict[str, dict[str, Any]] = {}
     for key in sorted(groups):
-        for number, value in enumerate(sorted(groups[key], key=canonical), start=1):
+        group = groups[key]
+        if len(group) == 1:  # most names are unique: no content order to take (sorted() would still dump it)
+            keyed[key] = group[0]
+            continue
+        for number, value in enumerate(sorted(group, key=canonical), start=1):
             keyed[key if number == 1 else f"{key} #{number}"] = value
     return keyed

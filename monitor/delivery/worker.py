@@ -103,8 +103,8 @@ async def deliver_due(
 
 
 def _failed(session: Session, target: TargetLike, delivery_id: int, now: datetime, error: str,
-            report: DeliveryReport) -> None:
-    attempts = outbox.mark_failed(session, delivery_id, now, error)
+            report: DeliveryReport, waiting: Sequence[int] = ()) -> None:
+    attempts = outbox.mark_failed(session, delivery_id, now, error, waiting=waiting)
     report.failed += 1
     report.errors.append(error)
     # said once per alert and target, not at every retry (`trial-monitor status` shows the rest)
@@ -120,8 +120,8 @@ async def _drain(
     out: TextIO | None,
     report: DeliveryReport,
 ) -> None:
-    """One target's messages in order; a failure leaves the rest for the next attempt."""
-    for delivery_id, message in queue:
+    """One target's messages in order; a failure leaves the rest waiting behind it, for the next attempt."""
+    for position, (delivery_id, message) in enumerate(queue):
         result = await send(target, message, timeout=timeout, out=out)
         with Session(engine) as session:  # marked at once: a kill now repeats at most this one
             if result.ok:
@@ -129,5 +129,6 @@ async def _drain(
                     log.info("delivered to %s after earlier failures", target.masked)
                 report.sent += 1
                 continue
-            _failed(session, target, delivery_id, now, result.error, report)
+            _failed(session, target, delivery_id, now, result.error, report,
+                    waiting=[later for later, _ in queue[position + 1:]])
         return

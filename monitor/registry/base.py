@@ -103,8 +103,9 @@ class Registry(Protocol):
         """The registry's data timestamp: it moves when, and only when, the registry refreshes."""
         ...
 
-    def since(self, last_good: str | None) -> str | None:
-        """The registry date to list updates from, after a good check that saw data of ``last_good``."""
+    def since(self, last_good: str | None, seen: Sequence[str] = ()) -> str | None:
+        """The registry date to list updates from, after a good check that saw data of ``last_good``;
+        ``seen``: the data timestamps read since (the new one, and those of checks that failed)."""
         ...
 
     def changed_since(self, since: str, served: Sequence[str]) -> AsyncIterator[Moved]:

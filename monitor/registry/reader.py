@@ -20,6 +20,8 @@ class RecordShapeError(ValueError):
 
 def tidy(text: str) -> str:
     """Keep the registry's text (Markdown) as given, minus trailing whitespace on each line."""
+    if "\n" not in text:  # most texts are one line (a site's city, a date): nothing to split
+        return text.rstrip()
     return "\n".join(line.rstrip() for line in text.split("\n")).rstrip()
 
 

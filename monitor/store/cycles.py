@@ -44,6 +44,17 @@ def last_good_data_timestamp(session: Session) -> str | None:
     return session.exec(statement).first()
 
 
+def seen_since_good(session: Session) -> list[str]:
+    """The registry data timestamps that checks read after the last good one (those that failed or
+    crashed): what the next cursor must allow for besides the good one's."""
+    last = session.exec(select(Cycle.id).where(col(Cycle.outcome).in_(GOOD)).order_by(col(Cycle.id).desc())
+                        .limit(1)).first()
+    if last is None:
+        return []
+    statement = select(Cycle.data_timestamp).where(col(Cycle.id) > last, col(Cycle.data_timestamp).is_not(None))
+    return sorted({t for t in session.exec(statement.distinct()) if t})
+
+
 def failed_streak(session: Session, before_cycle: int) -> tuple[int, datetime | None]:
     """Failed checks in a row just before ``before_cycle`` (killed ones ignored), and when it began."""
     statement = (

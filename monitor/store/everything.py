@@ -19,10 +19,14 @@ def known_ids(session: Session, registry: str, ids: Sequence[str]) -> dict[str, 
     id the registry served it under last)."""
     if not ids:
         return {}
-    rows = session.execute(select(Trial.trial_id, Trial.served_id).where(
-        trials.mine(registry), or_(col(Trial.trial_id).in_(ids), col(Trial.served_id).in_(ids))))
+    # two reads, each by its index: with the OR (or the registry beside served_id) SQLite reads every
+    # trial of the registry, for every page: a quarter of a 570,000-record baseline's CPU
+    by_id = session.execute(select(Trial.trial_id, Trial.served_id).where(
+        trials.mine(registry), col(Trial.trial_id).in_(ids)))
+    by_served = session.execute(select(Trial.trial_id, Trial.served_id, Trial.registry_key).where(
+        col(Trial.served_id).in_(ids)))
     known: dict[str, str] = {}
-    for trial_id, served_id in rows:
+    for trial_id, served_id in [*by_id, *((t, s) for t, s, key in by_served if key == registry)]:
         known[trial_id] = trial_id
         if served_id:
             known.setdefault(served_id, trial_id)

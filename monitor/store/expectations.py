@@ -1,22 +1,24 @@
 """What is true of each trial now (the expectation rows), kept as the core's evaluations say.
 
-No decision is made here: ``record_change`` writes an :class:`~monitor.core.expectations.ExpectationChange`,
-the rest are reads. (What the trial row keeps of an evaluation is written by ``store.trials``.)
+No decision is made here: ``record_change`` writes an :class:`~monitor.core.expectations.ExpectationChange`
+(``record_changes`` a page of them), the rest are reads. (What the trial row keeps of an evaluation is
+written by ``store.trials``.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, insert, or_
 from sqlmodel import Session, col, select
 
 from monitor.core.expectations import ExpectationChange
 from monitor.store.tables import ExpectationState, Trial
 
 CHUNK = 500  # ids per IN (…)
+EXPECTATION = ExpectationState.__table__  # type: ignore[attr-defined]
 
 
 def true_names(session: Session, registry: str, trial_ids: Iterable[str] | None = None, *,
@@ -41,13 +43,22 @@ def true_names(session: Session, registry: str, trial_ids: Iterable[str] | None 
 
 def record_change(session: Session, registry: str, trial_id: str, change: ExpectationChange, now: datetime) -> None:
     """Bring a trial's rows in line with an evaluation (no commit)."""
-    for expectation in change.turned_true:
-        session.add(ExpectationState(registry_key=registry, trial_id=trial_id, name=expectation.name,
-                                     text=expectation.text, since=now, baseline=change.baseline))
-    if change.cleared:
-        session.execute(delete(ExpectationState).where(
-            col(ExpectationState.registry_key) == registry, col(ExpectationState.trial_id) == trial_id,
-            col(ExpectationState.name).in_(change.cleared)))
+    record_changes(session, registry, [(trial_id, change)], now)
+
+
+def record_changes(session: Session, registry: str, changes: Sequence[tuple[str, ExpectationChange]],
+                   now: datetime) -> None:
+    """Bring trials' rows in line with their evaluations (no commit): one INSERT for what turned true."""
+    rows = [{"registry": registry, "trial_id": trial_id, "name": expectation.name, "text": expectation.text,
+             "since": now, "baseline": change.baseline}
+            for trial_id, change in changes for expectation in change.turned_true]
+    if rows:
+        session.connection().execute(insert(EXPECTATION), rows)
+    for trial_id, change in changes:
+        if change.cleared:
+            session.execute(delete(ExpectationState).where(
+                col(ExpectationState.registry_key) == registry, col(ExpectationState.trial_id) == trial_id,
+                col(ExpectationState.name).in_(change.cleared)))
 
 
 def due(session: Session, registry: str, key: str, now: datetime) -> list[Any]:

@@ -111,7 +111,13 @@ def events_of(session: Session, alert_ids: Sequence[int]) -> list[ChangeRecord]:
 
 
 def due_deliveries(session: Session, now: datetime, *, ignore_backoff: bool) -> list[tuple[Delivery, Alert]]:
-    """Pending deliveries, oldest alert first (all of them when ``ignore_backoff``)."""
+    """Pending deliveries, oldest alert first, a target's all together (every target's when ``ignore_backoff``).
+
+    A target is due when one of its pending deliveries is; then all of them come, from its oldest, so
+    that nothing overtakes an older alert still waiting. A target backing off is tried again when a new
+    alert for it comes due: when it answers, what waited goes first, and the backoff follows the
+    target's recovery rather than each row's own clock.
+    """
     statement = (
         select(Delivery, Alert)
         .join(Alert, col(Alert.id) == col(Delivery.alert_id))
@@ -119,7 +125,8 @@ def due_deliveries(session: Session, now: datetime, *, ignore_backoff: bool) -> 
         .order_by(col(Alert.id), col(Delivery.id))
     )
     if not ignore_backoff:
-        statement = statement.where(col(Delivery.next_attempt_at) <= now)
+        due = select(Delivery.target_key).where(Delivery.state == "pending", col(Delivery.next_attempt_at) <= now)
+        statement = statement.where(col(Delivery.target_key).in_(due.distinct()))
     return list(session.exec(statement).all())
 
 
@@ -135,8 +142,10 @@ def mark_delivered(session: Session, delivery_id: int, now: datetime) -> int:
     return delivery.attempts
 
 
-def mark_failed(session: Session, delivery_id: int, now: datetime, error: str, *, drop: bool = False) -> int:
-    """Count a failed attempt and push the next one back; returns the attempts so far."""
+def mark_failed(session: Session, delivery_id: int, now: datetime, error: str, *, drop: bool = False,
+                waiting: Sequence[int] = ()) -> int:
+    """Count a failed attempt and push the next one back; returns the attempts so far. ``waiting``: the
+    target's newer deliveries behind it, pushed back with it (they were not tried: their count stays)."""
     delivery = session.get(Delivery, delivery_id)
     if delivery is None or delivery.state != "pending":
         return 0
@@ -147,6 +156,9 @@ def mark_failed(session: Session, delivery_id: int, now: datetime, error: str, *
     else:
         backoff = min(timedelta(seconds=30 * 2 ** (delivery.attempts - 1)), RETRY_BACKOFF_MAX)
         delivery.next_attempt_at = now + backoff
+        if waiting:
+            session.execute(update(Delivery).where(col(Delivery.id).in_(list(waiting)), Delivery.state == "pending")
+                            .values(next_attempt_at=delivery.next_attempt_at))
     session.add(delivery)
     session.commit()
     return delivery.attempts

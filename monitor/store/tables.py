@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -21,6 +21,11 @@ JsonColumn = JSON().with_variant(JSONB(), "postgresql")
 
 class Trial(SQLModel, table=True):
     """A tracked trial and what we last knew of it (denormalised for ``list``)."""
+
+    __table_args__ = (
+        Index("ix_trial_snapshot_hash", "snapshot_hash"),  # the key deleting a snapshot checks (and pruning)
+        Index("ix_trial_status", "registry", "overall_status"),  # the dashboard's status filter and counts
+    )
 
     registry_key: str = Field(sa_column=Column("registry", String(16), primary_key=True))
     trial_id: str = Field(primary_key=True, sa_type=String)  # as the watchlist names it
@@ -46,14 +51,27 @@ class Trial(SQLModel, table=True):
 
 
 class Snapshot(SQLModel, table=True):
-    """One distinct content of a trial's view, addressed by its hash (A → B → A stores two)."""
+    """One distinct content of a trial's view, addressed by its hash (A → B → A stores two).
 
-    __table_args__ = (Index("ix_snapshot_trial", "registry", "trial_id", "first_seen_at"),)
+    The view is ``packed`` (``monitor.store.codec``: zstandard with a shipped dictionary). ``view``
+    holds the JSON of rows stored before revision 10 until the conversion
+    (``migrations/packing.py``) packs them, and JSON ``null`` in every row packed (a NOT NULL column
+    since revision 1: SQLite could not relax it without copying the table); read a row through
+    ``codec.stored_view``.
+    """
+
+    __table_args__ = (
+        Index("ix_snapshot_trial", "registry", "trial_id", "first_seen_at"),
+        # the rows still to pack (empty once done): the conversion's cursor, and its one-read check
+        Index("ix_snapshot_unpacked", "hash", sqlite_where=text("packed IS NULL"),
+              postgresql_where=text("packed IS NULL")),
+    )
 
     hash: str = Field(primary_key=True, max_length=64)
     registry_key: str = Field(sa_column=Column("registry", String(16), nullable=False))
     trial_id: str = Field(sa_type=String)
-    view: dict[str, Any] = Field(sa_column=Column(JsonColumn, nullable=False))
+    packed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    view: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn, nullable=False))  # see above
     first_seen_at: datetime
 
 
@@ -88,6 +106,7 @@ class ChangeRecord(SQLModel, table=True):
     __table_args__ = (
         Index("ix_change_event_trial", "registry", "trial_id", "detected_at"),
         Index("ix_change_event_trial_kind", "registry", "trial_id", "kind"),
+        Index("ix_change_event_detected_at", "detected_at"),  # the feed, the API's events, "changed in"
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -9,22 +9,24 @@ Every query is within one registry (``registry`` is its key, e.g. ``ctgov``): a 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, col, select
 
 from monitor.core.choices import TargetRef
 from monitor.core.expectations import ExpectationChange
 from monitor.core.model import ChangeEvent, Decision, Outcome, TrialState, Watched, pushed
+from monitor.store import codec
 from monitor.store import expectations as expecting
 from monitor.store.tables import Alert, ChangeRecord, Delivery, Snapshot, Trial
 
 CHUNK = 5000  # ids per IN (…)
 STATE_FIELDS = tuple(f.name for f in fields(TrialState))
 WATCHED_FIELDS = tuple(f.name for f in fields(Watched))
+TRIAL, SNAPSHOT = Trial.__table__, Snapshot.__table__  # type: ignore[attr-defined]  # Core: no ORM per row
 
 
 def mine(registry: str) -> Any:
@@ -40,15 +42,28 @@ def chunks(ids: Sequence[str], size: int = CHUNK) -> Iterable[list[str]]:
 def watched(session: Session, registry: str, trial_ids: Sequence[str], now: datetime) -> dict[str, Watched]:
     """What a check needs of every watched trial, creating rows for new ones (one read, one bulk insert)."""
     wanted = dict.fromkeys(trial_ids)
-    columns = [getattr(Trial, name) for name in WATCHED_FIELDS]
-    found = {row[0]: Watched(*row) for row in session.execute(select(*columns).where(mine(registry)))
-             if row[0] in wanted}
+    columns = [TRIAL.c[name] for name in WATCHED_FIELDS]  # Core: 100,000 rows without the ORM's toll
+    found = {row[0]: Watched(*row) for row in session.connection().execute(
+        select(*columns).where(TRIAL.c.registry == registry)).all() if row[0] in wanted}
     new = [trial_id for trial_id in wanted if trial_id not in found]
     if new:
         add(session, registry, new, now)
         session.commit()
         found.update({trial_id: Watched(trial_id) for trial_id in new})
     return found
+
+
+def awaiting(session: Session, registry: str, trial_ids: Sequence[str]) -> list[str]:
+    """Those of these trials that a check must fetch even when the registry has not refreshed: not
+    stored yet, or awaiting their baseline. Two narrow reads (the ids, from the key's index; the few
+    awaiting), not every trial's state."""
+    connection = session.connection()
+    stored = set(connection.execute(select(TRIAL.c.trial_id).where(TRIAL.c.registry == registry)).scalars())
+    # by the snapshot key's index alone (with the registry in the WHERE, SQLite reads every row of it)
+    pending = {trial_id for trial_id, key, missing in connection.execute(select(
+        TRIAL.c.trial_id, TRIAL.c.registry, TRIAL.c.missing_since).where(TRIAL.c.snapshot_hash.is_(None)))
+        if key == registry and missing is None}
+    return [trial_id for trial_id in trial_ids if trial_id not in stored or trial_id in pending]
 
 
 def states(session: Session, registry: str, trial_ids: Sequence[str]) -> dict[str, TrialState]:
@@ -76,11 +91,26 @@ def add_missing(session: Session, registry: str, trial_ids: Sequence[str], now: 
 
 
 def snapshot_views(session: Session, hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The stored views of these snapshots, packed or as stored before revision 10 (``codec.stored_view``)."""
     wanted = [h for h in set(hashes) if h]
-    if not wanted:
-        return {}
-    rows = session.exec(select(Snapshot).where(col(Snapshot.hash).in_(wanted)))
-    return {row.hash: row.view for row in rows}
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in chunks(wanted, 500):
+        rows = session.execute(select(Snapshot.hash, Snapshot.view, Snapshot.packed)
+                               .where(col(Snapshot.hash).in_(chunk)))
+        found.update((hash_, codec.stored_view(view, packed)) for hash_, view, packed in rows)
+    return found
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One trial's decision as the store keeps it: its state before and after, the decision, the
+    expectation evaluation that came with it, and who is told."""
+
+    before: TrialState
+    after: TrialState
+    decision: Decision
+    expectations: ExpectationChange | None = None
+    recipients: Sequence[TargetRef] = ()
 
 
 def record(
@@ -88,17 +118,36 @@ def record(
     expectations: ExpectationChange | None, recipients: Sequence[TargetRef], now: datetime, cycle_id: int,
 ) -> None:
     """Store one trial's decision in one transaction: snapshot, state, expectations, events, alert, deliveries."""
-    if decision.view is not None and decision.fingerprint and decision.fingerprint != before.snapshot_hash:
-        _store_snapshot(session, registry, before.trial_id, decision.fingerprint, decision.view, now)
-    changed = {name: getattr(after, name) for name in STATE_FIELDS if getattr(after, name) != getattr(before, name)}
-    if changed:
-        session.execute(update(Trial).where(mine(registry), col(Trial.trial_id) == before.trial_id).values(**changed))
-    if expectations is not None:
-        expecting.record_change(session, registry, before.trial_id, expectations, now)
-    kind = "not_found" if decision.outcome is Outcome.NOT_FOUND else "change"
-    record_events(session, registry, before.trial_id, decision.events, registry_date=after.last_update_posted,
-                         kind=kind, recipients=recipients, now=now, cycle_id=cycle_id)
+    record_page(session, registry, [Verdict(before, after, decision, expectations, recipients)], now=now,
+                cycle_id=cycle_id)
+
+
+def record_page(session: Session, registry: str, verdicts: Sequence[Verdict], *, now: datetime, cycle_id: int) -> None:
+    """Store a page of decisions in one transaction: the new snapshots, each trial's changed columns,
+    the expectations, then each trial's events, alert and deliveries. Rows alike go in one statement
+    (a page of 500 baselines is a handful of statements, not five per trial and a commit each)."""
+    _store_snapshots(session, registry, verdicts, now)
+    _update_states(session, registry, [(v.before, v.after) for v in verdicts])
+    expecting.record_changes(session, registry, [(v.before.trial_id, v.expectations) for v in verdicts
+                                                 if v.expectations is not None], now)
+    for v in verdicts:
+        kind = "not_found" if v.decision.outcome is Outcome.NOT_FOUND else "change"
+        record_events(session, registry, v.before.trial_id, v.decision.events, registry_date=v.after.last_update_posted,
+                      kind=kind, recipients=v.recipients, now=now, cycle_id=cycle_id)
     session.commit()
+
+
+def _update_states(session: Session, registry: str, states: Sequence[tuple[TrialState, TrialState]]) -> None:
+    """Each trial's changed columns (before → after), one executemany UPDATE per set of columns."""
+    alike: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for before, after in states:
+        changed = {name: getattr(after, name) for name in STATE_FIELDS if getattr(after, name) != getattr(before, name)}
+        if changed:
+            alike.setdefault(tuple(changed), []).append({"which": before.trial_id, **changed})
+    for names, rows in alike.items():
+        statement = (update(TRIAL).where(TRIAL.c.registry == registry, TRIAL.c.trial_id == bindparam("which"))
+                     .values({name: bindparam(name) for name in names}))
+        session.connection().execute(statement, rows)
 
 
 def record_events(
@@ -132,19 +181,28 @@ def add_alert(session: Session, alert: Alert, recipients: Sequence[TargetRef], n
     return alert.id
 
 
-def _store_snapshot(session: Session, registry: str, trial_id: str, fingerprint: str, view: dict[str, Any],
-                    now: datetime) -> None:
-    """A new content of a trial's view, unless it is stored already (A → B → A): a bare key lookup."""
-    with session.no_autoflush:
-        if session.scalar(select(Snapshot.hash).where(Snapshot.hash == fingerprint)) is not None:
-            return
-    session.add(Snapshot(hash=fingerprint, registry_key=registry, trial_id=trial_id, view=view, first_seen_at=now))
+def _store_snapshots(session: Session, registry: str, verdicts: Sequence[Verdict], now: datetime) -> None:
+    """The new contents of these trials' views, but those stored already (A → B → A) or twice in the
+    page: one key lookup and one INSERT for them all."""
+    wanted: dict[str, tuple[str, dict[str, Any]]] = {}
+    for v in verdicts:
+        fingerprint, view = v.decision.fingerprint, v.decision.view
+        if view is not None and fingerprint and fingerprint != v.before.snapshot_hash:
+            wanted[fingerprint] = (v.before.trial_id, view)
+    if not wanted:
+        return
+    stored = set(session.scalars(select(Snapshot.hash).where(col(Snapshot.hash).in_(list(wanted)))))
+    rows = [{"hash": fingerprint, "registry": registry, "trial_id": trial_id, "packed": codec.pack(view), "view": None,
+             "first_seen_at": now} for fingerprint, (trial_id, view) in wanted.items() if fingerprint not in stored]
+    if rows:
+        session.connection().execute(insert(SNAPSHOT), rows)
 
 
 def mark_checked(session: Session, registry: str, trial_ids: Sequence[str], now: datetime) -> None:
     """A good check vouches for every settled trial it did not need to fetch: one UPDATE per chunk."""
     for chunk in chunks(list(trial_ids)):
-        session.execute(update(Trial).where(mine(registry), col(Trial.trial_id).in_(chunk)).values(last_checked_at=now))
+        session.connection().execute(update(TRIAL).where(TRIAL.c.registry == registry, TRIAL.c.trial_id.in_(chunk))
+                                     .values(last_checked_at=now))
     session.commit()
 
 
@@ -153,7 +211,8 @@ def prune_snapshots(
 ) -> int:
     """Retention: keep a trial's newest ``keep`` snapshots (0: all) and none older than ``keep_days``
     (0: no limit); the current snapshot of every trial is always kept. Returns how many went."""
-    current = select(Trial.snapshot_hash).where(col(Trial.snapshot_hash).is_not(None))
+    # NOT EXISTS, not NOT IN: PostgreSQL rescans a NOT IN list too large to hash for every row it checks
+    unused = ~select(Trial.trial_id).where(col(Trial.snapshot_hash) == col(Snapshot.hash)).exists()
     removed = 0
     if keep > 0:
         for trial_id in changed:
@@ -165,13 +224,12 @@ def prune_snapshots(
             old = list(hashes[keep:])
             if old:
                 removed += session.execute(
-                    delete(Snapshot).where(col(Snapshot.hash).in_(old), col(Snapshot.hash).not_in(current))
+                    delete(Snapshot).where(col(Snapshot.hash).in_(old), unused)
                 ).rowcount or 0
     if keep_days > 0:
         removed += session.execute(
             delete(Snapshot).where(
-                col(Snapshot.first_seen_at) < now - timedelta(days=keep_days), col(Snapshot.hash).not_in(current)
-            )
+                col(Snapshot.first_seen_at) < now - timedelta(days=keep_days), unused)
         ).rowcount or 0
     session.commit()
     return removed

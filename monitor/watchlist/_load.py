@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -13,6 +15,7 @@ from monitor.core.model import COMPARE_GROUPS
 from monitor.core.places import Place
 from monitor.registry.catalogue import DEFAULT, about
 
+from . import _cache
 from ._base import (
     WatchlistError,
     item_line,
@@ -26,6 +29,7 @@ from ._base import (
     value_line,
 )
 from ._expectations import parse_expectations
+from ._fast import Unsure, fast_load, fast_read
 from ._near import parse_near
 from ._notify import parse_targets, parse_timezone
 from ._searches import Search, parse_searches
@@ -77,10 +81,54 @@ class Watchlist:
         return tuple(t.trial_id for t in self.trials)
 
 
-def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlist:
-    """Read, check and return the watchlist; WatchlistError (one line, no secrets) when it is wrong."""
+def load_watchlist(path: Path, env: Mapping[str, str] | None = None, *, cache: Path | None = None) -> Watchlist:
+    """Read, check and return the watchlist; WatchlistError (one line, no secrets) when it is wrong.
+
+    The file is read by libyaml first (``_fast``); when that cannot vouch for its values, or the
+    watchlist is wrong or has warnings (whose lines only the round-trip loader knows), it is read the
+    round-trip way, so every message is the same, line numbers and all. ``cache``: a folder where a
+    large watchlist's trials are kept for the next read of the same text (``_cache``)."""
     path = Path(path)
-    data = load_yaml(path, read_text(path))
+    text = read_text(path)
+    enabled = gc.isenabled()
+    gc.disable()  # 100,000 entries are as many objects, none in a cycle: the collector would walk them all
+    try:
+        return _read(path, text, env, cache)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read(path: Path, text: str, env: Mapping[str, str] | None, cache: Path | None) -> Watchlist:
+    """The watchlist in ``text``: as kept, else read fast, else read the round-trip way."""
+    with contextlib.suppress(Unsure, WatchlistError):
+        if (recalled := _cache.recall(cache, text)) is not None:
+            shorter, entries = recalled
+            watchlist = _checked(path, fast_load(shorter), env, tuple(TrialEntry(i, label) for i, label in entries))
+            if not watchlist.warnings:
+                return watchlist
+    with contextlib.suppress(Unsure, WatchlistError):
+        data, span = fast_read(text)
+        watchlist = _checked(path, data, env)
+        if not watchlist.warnings:
+            if span is not None and cache is not None:
+                _remember(cache, text, span, data, watchlist)
+            return watchlist
+    return _checked(path, load_yaml(path, text), env)
+
+
+def _remember(cache: Path, text: str, span: tuple[int, int], data: Any, watchlist: Watchlist) -> None:
+    """Keep the trials of a large watchlist, once the text without them reads as the rest of it."""
+    if len(watchlist.trials) < _cache.LEAST or any(t.near for t in watchlist.trials):
+        return
+    with contextlib.suppress(Unsure):
+        if fast_load(_cache.without_trials(text, span)) == {**data, "trials": []}:
+            _cache.keep(cache, text, span, [(t.trial_id, t.label) for t in watchlist.trials])
+
+
+def _checked(path: Path, data: Any, env: Mapping[str, str] | None,
+             entries: tuple[TrialEntry, ...] | None = None) -> Watchlist:
+    """The watchlist that the file's data says, checked (its trials as ``entries`` when they were kept)."""
     if data is None:  # an empty file (or only comments): nothing to watch yet
         data = {}
     if not isinstance(data, Mapping):
@@ -129,7 +177,7 @@ def load_watchlist(path: Path, env: Mapping[str, str] | None = None) -> Watchlis
         path=path,
         interval_seconds=interval,
         targets=parse_targets(path, data, os.environ if env is None else env, fail, parse_timezone(data, fail)),
-        trials=() if everything else _trials(data, fail, warn),
+        trials=() if everything else entries if entries is not None else _trials(data, fail, warn),
         compare=_compare(data, fail),
         request_pause=pause,
         outage_after=whole("outage_after", DEFAULT_OUTAGE_AFTER, 1, "cycles"),
@@ -174,16 +222,20 @@ def _as_list(data: Any, key: str, what: str, fail: Any) -> list[tuple[Any, int |
         return [(value, value_line(data, key))]
     if not isinstance(value, list):
         raise fail(f"{key} must be a list of {what}, not {kind(value)}", value_line(data, key))
-    return [(item, item_line(value, i) or key_line(data, key)) for i, item in enumerate(value)]
+    where = key_line(data, key)
+    if where is None:  # read fast (``_fast``): no line numbers to look up
+        return [(item, None) for item in value]
+    return [(item, item_line(value, i) or where) for i, item in enumerate(value)]
 
 
 def _trials(data: Any, fail: Any, warn: Callable[[str, int | None], None]) -> tuple[TrialEntry, ...]:
+    facts = about(DEFAULT)
     entries: dict[str, TrialEntry] = {}
     lines: dict[str, int | None] = {}
     for item, line in _as_list(data, "trials", "NCT ids", fail):
         label, near = None, ()
         raw = item
-        if isinstance(item, Mapping):
+        if not isinstance(item, str) and isinstance(item, Mapping):  # (a str first: 100,000 ids, no ABC check each)
             for k in item:
                 if k not in TRIAL_KEYS:
                     raise fail(
@@ -201,11 +253,13 @@ def _trials(data: Any, fail: Any, warn: Callable[[str, int | None], None]) -> tu
             line = value_line(item, "id") or line
         if not isinstance(raw, str):
             raise fail(f"trial entries must be NCT ids, not {kind(raw)}", line)
-        try:
-            trial_id = normalise_trial_id(raw)
-        except ValueError:
-            facts = about(DEFAULT)
-            raise fail(f"'{raw.strip()}' is not a valid {facts.id_name} ({facts.id_form})", line) from None
+        if facts.is_id(raw) and raw.isupper():  # written as the registry writes it (100,000 of them)
+            trial_id = raw
+        else:
+            try:
+                trial_id = normalise_trial_id(raw)
+            except ValueError:
+                raise fail(f"'{raw.strip()}' is not a valid {facts.id_name} ({facts.id_form})", line) from None
         if trial_id in entries:  # duplicates: the first one wins
             first = f" (first on line {lines[trial_id]})" if lines[trial_id] else ""
             warn(f"{trial_id} is listed twice{first}; it is watched once", line)

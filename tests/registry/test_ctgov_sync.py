@@ -14,7 +14,7 @@ from monitor.check.plan import moved
 from monitor.registry.base import RegistryUnavailable
 from monitor.registry.ctgov.adapter import ClinicalTrialsGov
 from monitor.registry.ctgov.api import STUDY_FIELDS
-from monitor.registry.ctgov.sync import cursor_date, registry_wide_is_cheaper
+from monitor.registry.ctgov.sync import registry_wide_is_cheaper
 
 
 def stamp(nct_id: str, posted: str) -> dict:
@@ -53,23 +53,29 @@ def run(scripted: Scripted, coro_factory):  # type: ignore[no-untyped-def]
     return asyncio.run(go())
 
 
-def test_cursor_is_the_registry_date_minus_a_day_of_overlap() -> None:
-    assert cursor_date("2026-11-20T09:00:05") == "2026-11-19"
-    assert cursor_date(None) is None and cursor_date("garbage") is None
-
-
 def test_the_cheaper_listing_wins() -> None:
-    assert registry_wide_is_cheaper(800, watched_batches=10)  # one page is all there is
+    assert registry_wide_is_cheaper(800, watched_batches=10, first_page=800)  # one page is all there is
     assert registry_wide_is_cheaper(4_000, watched_batches=10)  # 3 more pages < 10 batches
     assert not registry_wide_is_cheaper(570_000, watched_batches=10)  # 569 more pages: per batch
+    assert not registry_wide_is_cheaper(4_000, watched_batches=2)  # 3 more pages > 2 batches
+    assert registry_wide_is_cheaper(3_000, watched_batches=2)  # a tie: the stamps, lighter than whole records
+
+
+def test_the_cost_counts_the_whole_fetches_the_listing_would_still_need() -> None:
+    # 3,000 updates that day, 17 of the first 1,000 watched: about 51 moved, one whole fetch after 2 pages
+    assert registry_wide_is_cheaper(3_000, watched_batches=10, first_page=1000, watched_on_first_page=17)
+    assert not registry_wide_is_cheaper(3_000, watched_batches=2, first_page=1000, watched_on_first_page=17)
+    assert registry_wide_is_cheaper(3_000, watched_batches=2, first_page=1000)  # none watched: 2 pages, a tie
 
 
 def moved_since(since: str, ids: list[str], dates: dict[str, str]):  # type: ignore[no-untyped-def]
-    """What a check makes of the registry's "what moved" answer for these watched ids."""
+    """What a check makes of the registry's "what moved" answer for these watched ids: the stamps
+    that moved, and the records that came whole."""
     async def listing(registry: ClinicalTrialsGov) -> list[str]:
         found: list[str] = []
         async for answer in registry.changed_since(since, ids):
             found += moved(answer.stamps, {i: i for i in ids}, dates)
+            found += [record.ids[0] for record in answer.records]
         return found
     return listing
 
@@ -98,14 +104,16 @@ def test_few_registry_updates_are_listed_registry_wide() -> None:
     assert requests == 1 and all("filter.ids" not in p for p in scripted.asked)
 
 
-def test_many_registry_updates_switch_to_the_watched_batches() -> None:
+def test_many_registry_updates_switch_to_the_watched_batches_which_bring_records_whole() -> None:
     ids = watched(1200)
     noise = [stamp(f"NCT{20_000_000 + i}", "2026-11-21") for i in range(5000)]
     scripted = Scripted(noise + [stamp(ids[1100], "2026-11-21")])
     found, requests = run(scripted, moved_since("2026-11-19", ids, {i: "2026-11-01" for i in ids}))
     assert found == [ids[1100]]
     assert requests == 1 + 3  # the first registry-wide page told us 5 pages; 3 batches are cheaper
-    assert sum("filter.ids" in p for p in scripted.asked) == 3
+    batches = [p for p in scripted.asked if "filter.ids" in p]
+    assert len(batches) == 3 and all(p["fields"] == STUDY_FIELDS for p in batches)  # whole: no fetch after
+    assert all(p["filter.advanced"] == "AREA[LastUpdatePostDate]RANGE[2026-11-19,MAX]" for p in batches)
 
 
 def hit(nct_id: str) -> dict:

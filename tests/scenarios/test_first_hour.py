@@ -180,7 +180,7 @@ def test_check_verbose_says_what_happened_to_each_trial(home: Home, registry: St
          "change (2 requests)."),
         "  NCT00973089 record updated on 2026-11-21 (no change in the compared fields)",
         "  NCT06171568 changed: Overall status: Not yet recruiting → Recruiting",
-        "  NCT02513394 not updated in the registry since 2026-11-19 (not fetched)",
+        "  NCT02513394 not updated in the registry since 2026-11-21 (not fetched)",
         "Deliveries: 1 sent, 0 failed (kept for retry), 0 dropped."]
     assert "DEBUG" not in second.err and "Using selector" not in second.err
     quiet = home.run("check")

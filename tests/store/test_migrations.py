@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, String, Table, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session, SQLModel
 
-from monitor.store import migrations
+from monitor.store import migrations, trials
 from monitor.store.db import StoreError, open_engine
 from monitor.store.tables import Snapshot, Trial
 
@@ -63,8 +63,10 @@ def assert_row_kept(engine: Engine) -> None:
     with Session(engine) as session:
         trial = session.get(Trial, ("ctgov", "NCT00000001"))
         snapshot = session.get(Snapshot, "a" * 64)
+        views = trials.snapshot_views(session, ["a" * 64])
     assert trial is not None and trial.title == "Kept" and trial.added_at == WHEN
-    assert snapshot is not None and snapshot.view == {"title": "Kept", "n": [1, 2]}
+    assert snapshot is not None and snapshot.view is None and snapshot.packed  # packed on start
+    assert views == {"a" * 64: {"title": "Kept", "n": [1, 2]}}
 
 
 def test_revision_1_database_is_upgraded_to_head_and_keeps_its_rows(store_url: str) -> None:

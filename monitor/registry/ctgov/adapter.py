@@ -51,8 +51,8 @@ class ClinicalTrialsGov:
     async def version(self) -> str:
         return await self.studies.data_timestamp()
 
-    def since(self, last_good: str | None) -> str | None:
-        return sync.cursor_date(last_good)
+    def since(self, last_good: str | None, seen: Sequence[str] = ()) -> str | None:
+        return sync.cursor_date(last_good, seen)
 
     def changed_since(self, since: str, served: Sequence[str]) -> AsyncIterator[Moved]:
         return sync.changed_since(self.studies, since, served)

@@ -35,8 +35,10 @@ WHOLE_PAGE_SIZE = 500  # whole records per page of a listing: a 1,000-record pag
 Study = dict[str, Any]
 
 
-def id_batches(ids: Sequence[str], max_ids: int = MAX_IDS_PER_REQUEST) -> Iterator[list[str]]:
-    """Split ids into batches that keep the request URL under ~8 KB."""
+def id_batches(ids: Sequence[str], max_ids: int | None = None) -> Iterator[list[str]]:
+    """Split ids into batches of at most ``max_ids`` (default :data:`MAX_IDS_PER_REQUEST`) that keep the
+    request URL under ~8 KB."""
+    max_ids = MAX_IDS_PER_REQUEST if max_ids is None else max_ids
     batch: list[str] = []
     length = 0
     for nct_id in ids:

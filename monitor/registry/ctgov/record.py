@@ -16,7 +16,7 @@ from monitor.core.model import Record
 from monitor.core.view import VIEW_VERSION, fingerprint, keyed_entries
 from monitor.registry.ctgov.facts import CTGOV, document_url, neutral_status
 from monitor.registry.ctgov.results import findings_of
-from monitor.registry.reader import Reader, RecordShapeError
+from monitor.registry.reader import Reader, RecordShapeError, tidy
 
 UNNAMED = "study without an NCT id"
 
@@ -147,19 +147,24 @@ def _results(read: Reader, study: dict[str, Any], status: dict[str, Any]) -> dic
     return results
 
 
+SITE_PARTS = ("facility", "city", "state", "country", "status")
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
 def _sites(read: Reader, contacts: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The sites keyed "facility | city | country". A record can list thousands: a site's parts are
+    read in one pass, and through the reader (for its message) only when one is not text."""
     where = "contactsLocationsModule.locations"
     pairs = []
     for location in read.items(contacts, "locations", "contactsLocationsModule"):
-        site = {
-            "facility": read.text(location, "facility", where),
-            "city": read.text(location, "city", where),
-            "state": read.text(location, "state", where),
-            "country": read.text(location, "country", where),
-            "status": _status(read.text(location, "status", where)),
-        }
-        key = " | ".join((site[part] or "").strip() for part in ("facility", "city", "country"))
-        pairs.append((key, site))
+        get = location.get
+        parts = (get("facility"), get("city"), get("state"), get("country"), get("status"))
+        if {type(part) for part in parts} <= _TEXT_OR_NONE:
+            facility, city, state, country, status = (part if part is None else tidy(part) for part in parts)
+        else:
+            facility, city, state, country, status = (read.text(location, part, where) for part in SITE_PARTS)
+        site = {"facility": facility, "city": city, "state": state, "country": country, "status": _status(status)}
+        pairs.append((f"{(facility or '').strip()} | {(city or '').strip()} | {(country or '').strip()}", site))
     return keyed_entries(pairs)
 
 

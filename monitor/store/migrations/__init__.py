@@ -2,7 +2,8 @@
 
 ``upgrade(engine)`` brings any database to the newest revision and never drops data:
 
-* a database already at head costs one read (no lock, no write);
+* a database already at head costs one read (no lock, no write), and one more to see that no
+  snapshot stored before revision 10 is left to pack (``packing.finish``: in batches, resumable);
 * a fresh database is created by running the revisions from nothing;
 * a database made before migrations existed (our tables, no ``alembic_version``) is stamped
   as revision 1 ("initial", the tables of the first release) and upgraded from there;
@@ -39,6 +40,7 @@ from alembic.util import CommandError  # noqa: E402
 from sqlalchemy import Connection, Engine, NullPool, create_engine, event, inspect, text  # noqa: E402
 
 from monitor.store.errors import first_line, safe_url  # noqa: E402
+from monitor.store.migrations import packing  # noqa: E402
 
 log = logging.getLogger("monitor.store")
 
@@ -79,9 +81,11 @@ def upgrade(engine: Engine) -> tuple[str | None, str] | None:
     Raises MigrationError (one line), or SQLAlchemy's errors for the caller to word.
     """
     try:
-        return _upgrade(engine)
+        done = _upgrade(engine)
     except CommandError as exc:
         raise MigrationError(f"cannot migrate the database {safe_url(engine.url)}: {first_line(exc)}") from None
+    packing.finish(engine)  # rows stored before revision 10, packed in batches: one read once none is left
+    return done
 
 
 def _upgrade(engine: Engine) -> tuple[str | None, str] | None:

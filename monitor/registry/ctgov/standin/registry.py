@@ -7,6 +7,7 @@ Usage in tests::
         reg.update("NCT02513394", lambda s: ...)          # change a record between runs
         reg.revise({"NCT02513394": edits.slip(6)})        # ... or as the registry does: posted, refreshed
         reg.fault("status", status=429, retry_after=2)    # next /studies request gets a 429
+        reg.at_request(2, reg.refresh)                    # a refresh lands as the 2nd /studies page is asked
         assert reg.count("/studies") == 1
 
 At scale (100k+ trials, a few bytes each, records built when served)::
@@ -14,11 +15,13 @@ At scale (100k+ trials, a few bytes each, records built when served)::
     with StandInRegistry.synthetic(100_000) as reg:       # NCT10000000 … NCT10099999
         reg.rate_limit(60)                                # 60 requests a minute, then 429
         reg.latency(0.05)                                 # 50 ms before each answer
+        reg.churn(3000, among=range(5000, 100_000))       # every refresh posts 3,000 others' updates
         changed = reg.store.mutate_share(0.01)            # 1 % of trials change today
         reg.refresh()
 
 Beside it: filtering, ``fields`` and paging (``query``); studies kept (``store``, ``synthetic``); ``faults``;
-the rate limit (``limits``); edits as the registry makes them (``edits``). Search is a simplified Essie.
+the rate limit (``limits``); edits as the registry makes them (``edits``); churn, changes at a chosen request
+and page tokens of a data version (``timeline``). Search is a simplified Essie.
 """
 
 from __future__ import annotations
@@ -27,39 +30,38 @@ import copy
 import datetime as dt
 import re
 import threading
-import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from monitor.registry.ctgov.standin import query as q
 from monitor.registry.ctgov.standin.edits import Edit, applied, posted
 from monitor.registry.ctgov.standin.faults import Fault, FaultBook
-from monitor.registry.ctgov.standin.fixtures import FIXTURES_DIR, fixture_histories, fixture_studies, load_fixture
+from monitor.registry.ctgov.standin.fixtures import (
+    FIXTURES_DIR,
+    fixture_histories,
+    fixture_studies,
+    load_fixture,
+)
 from monitor.registry.ctgov.standin.limits import RateLimiter
-from monitor.registry.ctgov.standin.server import Handler, Reply, Server, dumpb, json_reply, text_reply
+from monitor.registry.ctgov.standin.server import (
+    Handler,
+    Reply,
+    RequestRecord,
+    Served,
+    dumpb,
+    json_reply,
+    text_reply,
+)
 from monitor.registry.ctgov.standin.store import DictStore, StudyStore
+from monitor.registry.ctgov.standin.timeline import Churn, Cues, next_day, token_key
 
 __all__ = ["FIXTURES_DIR", "RequestRecord", "StandInRegistry", "fixture_histories", "fixture_studies", "load_fixture"]
 
-_TS_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
-
-@dataclass
-class RequestRecord:
-    method: str
-    path: str  # without the query string
-    params: dict[str, str]  # decoded query parameters (last value wins)
-    status: int = 0  # HTTP status sent; 0 = no answer (reset, hang cut by stop())
-    time: float = field(default_factory=time.monotonic)  # time.monotonic() at arrival
-    fault: str | None = None  # fault kind applied to this request ("rate_limit" for a 429 of the limit)
-    size: int = 0  # bytes of the answer's body
-
-
-class StandInRegistry:
+class StandInRegistry(Served):
     """Threaded HTTP stand-in for ``/api/v2`` plus the internal ``/api/int`` history endpoints."""
 
     def __init__(self, studies: Iterable[dict[str, Any]] = (), data_timestamp: str = "2026-11-20T09:00:05",
@@ -79,9 +81,11 @@ class StandInRegistry:
                            (fixture_histories() if histories is None else histories).items()}
         self._log: list[RequestRecord] = []
         self._faults = FaultBook()
+        self._churn: Churn | None = None
+        self._cues = Cues()
+        self.expire_tokens = False  # True: a page token of older data is refused (HTTP 400) after a refresh
+        self.churned: list[str] = []  # the trials the last refresh's churn touched
         self._stopping = threading.Event()
-        self._server: Server | None = None
-        self._thread: threading.Thread | None = None
         for st in studies:
             self.put(st)
 
@@ -98,42 +102,10 @@ class StandInRegistry:
         """Where the studies live; a :class:`SyntheticStudies` has ``mutate``/``touch``/``mutate_share``."""
         return self._store
 
-    # ------------------------------------------------------------ lifecycle
-    @property
-    def root_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
+    # ------------------------------------------------------------ where it listens (start/stop: Served)
     @property
     def base_url(self) -> str:
         return f"{self.root_url}/api/v2"
-
-    def start(self) -> StandInRegistry:
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        self._server = Server((self.host, self.port), self._serve)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"standin-registry:{self.port}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()  # wakes "hang" faults
-        server.shutdown()
-        server.close_all()  # idle keep-alive and hanging connections
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-
-    def __enter__(self) -> StandInRegistry:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # ------------------------------------------------------------ data
     def put(self, study: dict[str, Any]) -> None:
@@ -185,13 +157,27 @@ class StandInRegistry:
             self._store.put(study)
 
     def refresh(self, timestamp: str | None = None) -> str:
-        """Bump ``dataTimestamp`` (default: +1 day) and return the new value."""
+        """Bump ``dataTimestamp`` (default: +1 day) and return the new value; the churn (if set) posts its
+        share of other trials' updates with the new day."""
         with self._lock:
-            if timestamp is None:
-                ts = dt.datetime.strptime(self.data_timestamp, _TS_FORMAT) + dt.timedelta(days=1)
-                timestamp = ts.strftime(_TS_FORMAT)
-            self.data_timestamp = timestamp
+            self.data_timestamp = timestamp = timestamp or next_day(self.data_timestamp)
+            day = dt.date.fromisoformat(timestamp[:10])
+            self.churned = self._churn.apply(self._store, day) if self._churn is not None else []
             return timestamp
+
+    def churn(self, count: int, *, among: Sequence[int | str] | None = None, seed: int = 0) -> None:
+        """From now on every refresh also updates ``count`` other trials (picked at random from ``among``:
+        synthetic trial indices or ids; default every synthetic trial), dated the refresh's day, as the
+        real registry posts a few thousand updates a refresh day. A synthetic store only; 0 stops it."""
+        if count and not hasattr(self._store, "touch"):
+            raise TypeError("churn needs a store that can touch its trials (StandInRegistry.synthetic)")
+        with self._lock:
+            self._churn = Churn(count, among, seed) if count else None
+
+    def at_request(self, nth: int, action: Callable[[], object], *, path: str = "/api/v2/studies") -> None:
+        """Run ``action`` just before answering the ``nth`` request from now whose path contains ``path``
+        (e.g. ``lambda: reg.revise(...)``: a refresh that lands while a check is paging)."""
+        self._cues.add(nth, action, path)
 
     def revise(self, edits: Mapping[str, Edit], timestamp: str | None = None) -> str:
         """The registry's next refresh with these studies changed as it changes them (:mod:`.edits`), all
@@ -286,6 +272,8 @@ class StandInRegistry:
             if not latency or not self._stopping.wait(latency):
                 h.send(text_reply(429, "Too Many Requests"))  # like the live API: no Retry-After
             return
+        for action in self._cues.due(parts.path):
+            action()
         fault = self._faults.take(parts.path)
         rec.fault = fault.kind if fault else None
         logged = False
@@ -357,7 +345,9 @@ class StandInRegistry:
             return selected
 
     def _list(self, params: dict[str, str], fault: Fault | None) -> Reply:
-        size, qhash = q.page_size(params), q.query_hash(params)
+        size = q.page_size(params)
+        with self._lock:
+            qhash = token_key(q.query_hash(params), self.data_timestamp, expire_on_refresh=self.expire_tokens)
         offset = q.read_token(params["pageToken"], qhash) if params.get("pageToken") else 0
         fields = q.parse_fields(params["fields"]) if "fields" in params else None
         selected = self._select(params, qhash)

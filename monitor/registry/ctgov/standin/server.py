@@ -13,15 +13,29 @@ import socket
 import socketserver
 import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 try:  # the monitor depends on orjson; serving 100k records is ~5x faster with it
     import orjson
 except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
+
+
+@dataclass
+class RequestRecord:
+    """One request as the stand-in received it, and how it was answered (the request log)."""
+
+    method: str
+    path: str  # without the query string
+    params: dict[str, str]  # decoded query parameters (last value wins)
+    status: int = 0  # HTTP status sent; 0 = no answer (reset, hang cut by stop())
+    time: float = field(default_factory=time.monotonic)  # time.monotonic() at arrival
+    fault: str | None = None  # fault kind applied to this request ("rate_limit" for a 429 of the limit)
+    size: int = 0  # bytes of the answer's body
 
 
 @dataclass
@@ -145,3 +159,49 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+class Served:
+    """A server on ``host:port`` in a thread of its own, started and stopped (or used as ``with``);
+    a subclass answers each request in ``_serve``. ``port`` 0 picks a free one, kept across restarts."""
+
+    host: str
+    port: int
+    _server: Server | None = None
+    _thread: threading.Thread | None = None
+    _stopping: threading.Event  # set while stopping: wakes handlers that wait (hang faults, latency)
+
+    def _serve(self, h: Handler) -> None:
+        raise NotImplementedError
+
+    @property
+    def root_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = Server((self.host, self.port), self._serve)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"standin-registry:{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.close_all()  # idle keep-alive and hanging connections
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
