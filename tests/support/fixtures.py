@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 if TYPE_CHECKING:  # imported by the fixtures themselves: collecting the pure core's tests needs neither
     from monitor.registry.ctgov.standin.registry import StandInRegistry
     from tests.support.receivers import JsonReceiver, SmtpReceiver
 
-__all__ = ["registry", "json_receiver", "smtp_receiver"]
+__all__ = ["registry", "client", "json_receiver", "smtp_receiver"]
 
 
 @pytest.fixture
@@ -49,3 +50,10 @@ def smtp_receiver() -> Iterator[SmtpReceiver]:
 
     with SmtpReceiver() as rcv:
         yield rcv
+
+
+@pytest.fixture
+def client(registry: StandInRegistry) -> Iterator[httpx.Client]:
+    """An HTTP client of the stand-in registry."""
+    with httpx.Client(base_url=registry.base_url, timeout=5) as c:
+        yield c
