@@ -6,12 +6,20 @@ from the events an alert (or a digest) carries; the layout is the target's templ
 show plain text (webhooks, the daemon's output: see ``notify.shows``), ``not_found.md`` for a trial
 the registry does not know, ``outage.txt`` for a notice about the registry, ``test.md`` / ``test.txt``
 for ``notify-test``.
+
+Every message carries its alert's id (``alert_id_of``): derived from the stored alert row, so it is
+the same on every retry, after a restart and for every target of the alert, and differs between
+alerts. The templates show it in their footer; ``notify.send`` puts it in a webhook's body and an
+email's ``Message-ID``, where receivers de-duplicate on it (docs/targets.md).
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC
 from functools import lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo
@@ -63,14 +71,28 @@ def _built_in(name: str, target: TargetLike) -> TemplateSource:
     return default_template(name)
 
 
+def alert_id_of(alert: Alert) -> str:
+    """The alert's stable id: 16 hex digits hashed from its row (database id, when it was made, its trial).
+
+    Nothing new is stored: the same row gives the same id on every retry and after a restart, to
+    every target; another alert (or another database's alert of the same number) gets another.
+    """
+    made = alert.created_at
+    made = made.replace(tzinfo=UTC) if made.tzinfo is None else made.astimezone(UTC)
+    key = "\x1f".join((str(alert.id), made.isoformat(timespec="microseconds"), alert.registry_key or "",
+                        alert.trial_id or ""))
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
 def message_for(session: Session, alert: Alert, target: TargetLike) -> Rendered | None:
     """``target``'s message for ``alert``: None when its choices leave nothing; TemplateProblem."""
+    alert_id = alert_id_of(alert)
     if alert.kind == "notice":
-        notice = notice_of(alert)  # its values are shown as written
+        notice = notice_of(alert, alert_id)  # its values are shown as written
         if shows(target) == "text":
-            return Rendered(notice.title, notice.body, "text")
-        return Rendered(notice.title, md_escape(notice.body), "markdown")
-    content = content_of(session, alert, target.key)
+            return Rendered(notice.title, notice.body, "text", alert_id)
+        return Rendered(notice.title, md_escape(notice.body), "markdown", alert_id)
+    content = replace(content_of(session, alert, target.key), alert_id=alert_id)
     kept = for_target(content, target.choices)
     if kept is None:
         return None
@@ -79,25 +101,30 @@ def message_for(session: Session, alert: Alert, target: TargetLike) -> Rendered 
     return render(highest_first(kept) if kept.digest else kept, template_of(target), ZoneInfo(target.zone))
 
 
-def sample_message_for(target: TargetLike) -> Rendered:
-    """What ``trial-monitor notify-test`` sends: a made-up alert, laid out as the target's alerts are."""
+def sample_message_for(target: TargetLike, alert_id: str | None = None) -> Rendered:
+    """What ``trial-monitor notify-test`` sends: a made-up alert, laid out as the target's alerts are.
+
+    Its id is new each time (unless given): a receiver de-duplicating must not drop a second test."""
+    alert_id = alert_id or secrets.token_hex(8)
     if target.template is None and shows(target) != "html":
-        return render(AlertContent(), _built_in("test.md", target))
+        return render(AlertContent(alert_id=alert_id), _built_in("test.md", target))
     sample = TrialItem("NCT00000000", "This is a test message from trial-monitor", "RECRUITING", None, (
         EventItem("status", "high", "Overall status: Not yet recruiting → Recruiting", "NOT_YET_RECRUITING", "RECRUITING"),
         EventItem("date", "medium", "Primary completion: 2026-12 (estimated) → 2028-06-30 (estimated) (slipped 18 months)"),
     ), link=about(DEFAULT).study_url("NCT00000000"))
-    rendered = render(AlertContent(trials=(sample,)), template_of(target), ZoneInfo(target.zone))
+    rendered = render(AlertContent(trials=(sample,), alert_id=alert_id), template_of(target), ZoneInfo(target.zone))
     return replace(rendered, title=f"[test] {rendered.title}")
 
 
-def notice_of(alert: Alert) -> Rendered:
-    """A notice's title and text (plain), from its stored values through ``outage.txt``."""
+def notice_of(alert: Alert, alert_id: str = "") -> Rendered:
+    """A notice's title and text (plain), from its stored values through ``outage.txt``; with
+    ``alert_id``, a message of its own (its id in the footer), else a part of a digest."""
     if alert.details is None:  # stored before notices were rendered at delivery: it kept its words
-        return Rendered(alert.title or "", alert.body or "", "text")
+        body = alert.body or ""
+        return Rendered(alert.title or "", f"{body}\n\nalert {alert_id}" if alert_id else body, "text", alert_id)
     details = dict(alert.details)
     registry = REGISTRIES.get(str(details.pop("registry", "")))
-    return render(AlertContent(), default_template("outage.txt"),
+    return render(AlertContent(alert_id=alert_id), default_template("outage.txt"),
                   extra={**details, "registry": registry.name if registry else "The registry"})
 
 

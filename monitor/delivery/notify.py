@@ -3,6 +3,11 @@
 Each send uses a fresh ``Apprise`` object (no email rate-limit sleep between targets), a
 per-target time limit, and reports failures in words that carry no secret: apprise's own
 log lines are screened, and targets are only ever named by their masked form.
+
+Each message carries its alert's id (``Rendered.alert_id``) beside its text: a top-level key
+``alert_id`` in a webhook's body (``json://``, ``form://``, ``xml://``: the payload extra a URL's
+``:key=value`` would add, set on this send's own service object, so the user's URL is neither
+altered nor logged) and the ``Message-ID`` of an email (``monitor.delivery.mail``).
 """
 
 from __future__ import annotations
@@ -16,12 +21,18 @@ from typing import Protocol, TextIO
 from urllib.parse import parse_qs, urlsplit
 
 import apprise
+from apprise.plugins.custom_form import NotifyForm
+from apprise.plugins.custom_json import NotifyJSON
+from apprise.plugins.custom_xml import NotifyXML
+from apprise.plugins.email import NotifyEmail
 
 from monitor.core.choices import Choices
 from monitor.core.schedule import DigestSpec
+from monitor.delivery.mail import alert_email
 from monitor.delivery.render import Rendered, TemplateSource
 
 CONSOLE_KEY = "console"
+ALERT_ID_KEY = "alert_id"  # the key of a webhook's body receivers de-duplicate on (docs/targets.md)
 
 # apprise logs full URLs (passwords included) at TRACE and header values at DEBUG: keep it at
 # WARNING, and never let its lines reach our output; each call's own log (AppriseResult.logs())
@@ -117,6 +128,8 @@ async def send(target: TargetLike, message: Rendered, *, timeout: float, out: Te
         notifier.add(config)
     elif not notifier.add(target.url):
         return SendResult(False, f"{target.masked}: not a URL any notification service understands")
+    if message.alert_id:
+        notifier = _carrying(notifier, message.alert_id)
     for service in notifier:
         service.request_rate_per_sec = 0  # no 5.5 s email throttle: one message per Apprise object
     try:
@@ -129,6 +142,25 @@ async def send(target: TargetLike, message: Rendered, *, timeout: float, out: Te
     if bool(result):
         return SendResult(True)
     return SendResult(False, f"{target.masked}: {_reason(result)}")
+
+
+def _carrying(notifier: apprise.Apprise, alert_id: str) -> apprise.Apprise:
+    """The same services (a config's too), each carrying ``alert_id``: webhooks in their body, email in
+    its ``Message-ID``. Only this send's objects change; an email service apprise cannot rebuild is sent
+    as it is (with apprise's own Message-ID) rather than not at all."""
+    carrying = apprise.Apprise()
+    for service in notifier:
+        if isinstance(service, (NotifyJSON, NotifyForm, NotifyXML)):
+            service.payload_extras = {**service.payload_extras, ALERT_ID_KEY: alert_id}
+            if isinstance(service, NotifyXML):
+                service.xsd_url = None  # as apprise does when a URL adds elements of its own
+        elif type(service) is NotifyEmail:
+            try:
+                service = alert_email(service, alert_id)
+            except Exception:  # noqa: BLE001 - any failure here: send it without our Message-ID
+                logging.getLogger("monitor.delivery").debug("email sent without the alert's Message-ID")
+        carrying.add(service)
+    return carrying
 
 
 def _reason(result: object) -> str:

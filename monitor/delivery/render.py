@@ -78,6 +78,7 @@ class AlertContent:
     digest: bool = False
     period_start: datetime | None = None
     period_end: datetime | None = None
+    alert_id: str = ""  # the alert's stable id (messages.alert_id_of): receivers de-duplicate on it
 
     @property
     def empty(self) -> bool:
@@ -98,6 +99,7 @@ class Rendered:
     title: str
     body: str
     style: str = "markdown"
+    alert_id: str = ""  # carried to the target beside the text: a JSON key, an email's Message-ID
 
 
 class TemplateProblem(ValueError):
@@ -191,7 +193,7 @@ def render(content: AlertContent, source: TemplateSource, zone: ZoneInfo | None 
     body = rest.strip("\n")
     if not title:
         raise TemplateProblem(source.name, "the first line (the message title) came out empty")
-    return Rendered(title=title, body=body or title, style=source.style)
+    return Rendered(title=title, body=body or title, style=source.style, alert_id=content.alert_id)
 
 
 def _error_line(exc: BaseException) -> int | None:
@@ -277,4 +279,5 @@ def template_context(content: AlertContent, zone: ZoneInfo | None = None) -> dic
         "period_end": _when(content.period_end, zone),
         "timezone": str(zone) if zone is not None else "UTC",
         "registry": ", ".join(dict.fromkeys(t.registry for t in content.trials if t.registry)),
+        "alert_id": content.alert_id,
     }

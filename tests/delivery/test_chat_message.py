@@ -168,11 +168,12 @@ def test_date_words() -> None:
 def test_render_test_message(tmp_path: Path) -> None:
     (tmp_path / "w.yaml").write_text("notify:\n  - discord://1234/abcd\n")
     (chat,) = load_watchlist(tmp_path / "w.yaml", env={}).targets
-    message = sample_message_for(chat)
+    message = sample_message_for(chat, alert_id="0123456789abcdef")
     assert message.title == "trial-monitor · test message: alerts reach you here"
     assert message.body == (
         "**This is a test message from trial-monitor** (NCT00000000)\n\n"
         "- Overall status: Not yet recruiting → Recruiting\n"
         "- Primary completion: 2026-12 (estimated) → 2028-06-30 (estimated) (slipped 18 months)\n\n"
-        "If you can read this, alerts will reach you here. No trial has changed."
+        "If you can read this, alerts will reach you here. No trial has changed.\n\n"
+        "alert 0123456789abcdef"  # the footer every message carries (issue 15 §2)
     )  # as the first release worded it
