@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.check import run_check, targets_of
 from monitor.core.words import count_words
@@ -25,6 +26,7 @@ from monitor.delivery.worker import deliver_due
 from monitor.heartbeat import Heartbeat, iso, remove
 from monitor.settings import Settings
 from monitor.store.db import cycle_lock
+from monitor.store.errors import first_line
 from monitor.store.locks import LockUnavailable, held
 from monitor.watchlist import LiveWatchlist, Watchlist
 from monitor.web.launch import Prepared
@@ -102,8 +104,8 @@ class Daemon:
                     log.info("taking over the schedule")
                     await self._schedule()
                     return
-            except LockUnavailable as exc:
-                log.error("cannot reach the database for the schedule lock (%s); trying again in 10 s", exc)
+            except (LockUnavailable, SQLAlchemyError) as exc:  # the server went away while standing by
+                log.error("cannot reach the database for the schedule lock (%s); trying again in 10 s", first_line(exc))
                 await asyncio.sleep(10)
 
     async def _schedule(self) -> None:
@@ -129,6 +131,10 @@ class Daemon:
             self._after(report.outcome)
         except asyncio.CancelledError:
             self.beat.last_outcome = "abandoned"
+        except (SQLAlchemyError, LockUnavailable) as exc:  # the database went away, stayed locked, or is full
+            log.error("check failed: database error: %s; nothing half-written was kept, the next check tries again",
+                      first_line(exc))
+            self.beat.last_outcome = "failed"
         except Exception as exc:  # the daemon must survive anything one check meets
             log.error("check failed: %s: %s", type(exc).__name__, exc)
             self.beat.last_outcome = "crashed"
@@ -171,11 +177,15 @@ class Daemon:
             self.scheduler.modify_job("check", next_run_time=datetime.now(timezone.utc))
 
     async def retry_deliveries(self) -> None:
-        async with cycle_lock(self.engine, wait=False) as held:
-            if not held:
-                return
-            report = await deliver_due(self.engine, targets_of(self.watchlist), self.settings.now(),
-                                       ignore_backoff=False, timeout=self.settings.delivery_timeout)
+        try:
+            async with cycle_lock(self.engine, wait=False) as held:
+                if not held:
+                    return
+                report = await deliver_due(self.engine, targets_of(self.watchlist), self.settings.now(),
+                                           ignore_backoff=False, timeout=self.settings.delivery_timeout)
+        except (SQLAlchemyError, LockUnavailable) as exc:  # kept in the outbox: the next run sends it
+            log.error("deliveries not retried: database error: %s", first_line(exc))
+            return
         if report.digests:  # digests are made here too: at their time, or as soon as the daemon is back
             log.info("%s due", count_words(report.digests, "digest"))
         if report.sent:

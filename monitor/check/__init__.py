@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TextIO
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from monitor.check.backfill import backfill_some
@@ -35,6 +36,7 @@ from monitor.registry.catalogue import DEFAULT, open_registry
 from monitor.settings import Settings
 from monitor.store import cycles, searches, trials
 from monitor.store.db import cycle_lock
+from monitor.store.errors import first_line
 from monitor.watchlist import Watchlist
 
 
@@ -73,7 +75,8 @@ async def run_check(
         except RegistryUnavailable as exc:
             outcome, error = "failed", str(exc)
         except BaseException as exc:  # a crash or a cancellation: never counts as a good check
-            error = f"{type(exc).__name__}: {exc}"
+            # the database's own words in one line (never its SQL and parameters) for the check's row
+            error = f"database error: {first_line(exc)}" if isinstance(exc, SQLAlchemyError) else f"{type(exc).__name__}: {exc}"
             raise
         finally:
             close_check(engine, settings, watchlist, context, outcome=outcome, error=error, gate=gate,

@@ -6,9 +6,12 @@ The locks themselves (dying with their holder) are in ``monitor.store.locks``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from pathlib import Path
+from typing import Any
 
+import stamina
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -17,6 +20,11 @@ from sqlmodel import create_engine
 from monitor.store import migrations, tables  # noqa: F401  (registers the tables)
 from monitor.store.errors import StoreError, first_line, safe_url, sqlite_path
 from monitor.store.locks import held
+
+log = logging.getLogger("monitor.store")
+
+CONNECT_TIMEOUT = 10  # seconds (PostgreSQL): to connect, and to get a connection back once the server went away
+BUSY_TIMEOUT = 30  # seconds (SQLite): a write waits this long for another process's lock, then fails
 
 
 def open_engine(url: str) -> Engine:
@@ -29,15 +37,20 @@ def open_engine(url: str) -> Engine:
     path = sqlite_path(url)
     if path is not None:
         _prepare_folder(path)
+    query = make_url(url).query
     try:
-        # a PostgreSQL server that never answers must not hang a command: 10 s to connect
-        connect_args = {"connect_timeout": 10} if backend == "postgresql" else {}
+        # a PostgreSQL server that never answers must not hang a command: 10 s to connect, unless the
+        # URL says otherwise (?connect_timeout=N); SQLite's ?timeout=N is its busy timeout
+        connect_args = {"connect_timeout": CONNECT_TIMEOUT} if backend == "postgresql" and "connect_timeout" not in query else {}
         engine = create_engine(url, pool_pre_ping=backend != "sqlite", connect_args=connect_args)
     except (ArgumentError, ImportError) as exc:
         hint = " (install the 'postgres' extra: pip install 'trial-monitor[postgres]')" if backend == "postgresql" else ""
         raise StoreError(f"cannot use database {safe_url(url)}: {exc}{hint}") from None
     if backend == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        busy = _seconds(query.get("timeout"), BUSY_TIMEOUT)
+        event.listen(engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, busy))
+    elif backend == "postgresql":
+        _reconnect_patiently(engine, _seconds(query.get("connect_timeout"), CONNECT_TIMEOUT))
     try:
         migrations.upgrade(engine)
     except migrations.MigrationError as exc:
@@ -59,9 +72,47 @@ def _prepare_folder(path: Path) -> None:
         raise StoreError(f"the data folder {folder} is not writable")
 
 
-def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+def _seconds(raw: str | tuple[str, ...] | None, default: float) -> float:
+    """A timeout given in the URL's query (the last one given), else the default."""
+    value = raw[-1] if isinstance(raw, tuple) else raw
+    try:
+        return max(float(value), 0.0) if value is not None else default
+    except ValueError:
+        raise StoreError(f"the database URL's timeout {value!r} is not a number of seconds") from None
+
+
+def _reconnect_patiently(engine: Engine, bound: float) -> None:
+    """Once the server has answered, a connection it refuses (a restart, a failover) is tried again
+    for up to ``bound`` seconds before the statement that needed it fails: a restart of a few seconds
+    costs a check nothing, a server that stays away fails it in one line. The first connection
+    (a wrong URL, a server never started) fails at once."""
+    answered = False
+
+    @event.listens_for(engine, "do_connect")
+    def connect(dialect: Any, _record: object, cargs: tuple[Any, ...], cparams: dict[str, Any]) -> Any:
+        nonlocal answered
+        if not answered:
+            connection = dialect.connect(*cargs, **cparams)
+            answered = True
+            return connection
+        said = False
+        for attempt in stamina.retry_context(on=lambda exc: isinstance(exc, dialect.loaded_dbapi.OperationalError)
+                                             and "went away" in first_line(exc), attempts=None, timeout=bound,
+                                             wait_initial=0.2, wait_max=2.0, wait_jitter=0.2):
+            with attempt:
+                try:
+                    return dialect.connect(*cargs, **cparams)
+                except dialect.loaded_dbapi.OperationalError as exc:
+                    if not said and "went away" in first_line(exc):
+                        log.warning("%s; trying to reconnect for up to %g s", first_line(exc), bound)
+                        said = True
+                    raise
+        raise AssertionError("unreachable")  # retry_context either returns or raises
+
+
+def _sqlite_pragmas(dbapi_conn: object, busy: float) -> None:
     cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA busy_timeout=30000")  # first: switching a new file to WAL can meet a lock
+    cursor.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")  # first: switching a new file to WAL can meet a lock
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -24,7 +24,26 @@ def sqlite_path(url: str | URL) -> Path | None:
     return Path(parsed.database)
 
 
+# What the drivers say when the database goes away, and why, in words (issue 15 §4)
+_WHY: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("database is locked", "database table is locked"),
+     "another process kept the database locked for longer than the busy timeout"),
+    (("database or disk is full", "no space left on device", "disk quota exceeded", "could not extend file"),
+     "the disk is full"),
+    (("connection refused", "server closed the connection", "terminating connection", "connection is closed",
+      "connection failed", "connection is lost", "consuming input failed", "shutting down", "starting up",
+      "could not receive data", "could not send data", "connection timeout expired"),
+     "the database went away"),
+)
+
+
 def first_line(exc: BaseException) -> str:
-    """The driver's own message when there is one (SQLAlchemy wraps it), in one line."""
+    """The driver's own message when there is one (SQLAlchemy wraps it), in one line, after why
+    when it says the database went away, stayed locked or found the disk full."""
     text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    lowered = line.lower()
+    for signs, why in _WHY:
+        if any(sign in lowered for sign in signs) and not lowered.startswith(why):
+            return f"{why} ({line})"
+    return line

@@ -73,13 +73,16 @@ async def _advisory(engine: Engine, key: int, wait: bool, poll: float) -> AsyncI
     except OperationalError as exc:
         raise LockUnavailable(first_line(exc)) from None
     try:
-        while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
-            conn.rollback()
-            if not wait:
-                yield False
-                return
-            await asyncio.sleep(poll)
-        conn.commit()
+        try:
+            while not (got := bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())) and wait:
+                conn.rollback()
+                await asyncio.sleep(poll)
+            conn.commit()
+        except OperationalError as exc:  # the server went away while we waited for the lock
+            raise LockUnavailable(first_line(exc)) from None
+        if not got:
+            yield False
+            return
         try:
             yield True
         finally:
