@@ -42,15 +42,16 @@ INSERT INTO snapshot (hash, registry, trial_id, view, packed, first_seen_at)
          :packed, :now - (i % 300) * interval '1 day'
   FROM generate_series(1, :n, 10) AS i;
 INSERT INTO trial (registry, trial_id, snapshot_hash, title, overall_status, last_update_posted, added_at,
-                   baseline_at, last_checked_at, swept_at, expectation_facts, expectations_since,
+                   baseline_at, swept_at, expectation_facts, expectations_since,
                    expectations_key, expectations_due_at)
   SELECT 'ctgov', 'NCT' || lpad(i::text, 8, '0'), md5(i::text) || md5((-i)::text), 'A trial #' || i,
          (ARRAY['RECRUITING','COMPLETED','ACTIVE_NOT_RECRUITING','NOT_YET_RECRUITING','TERMINATED',
                 'UNKNOWN','WITHDRAWN','SUSPENDED'])[1 + i % 8],
-         '2026-01-01', :now - interval '400 days', :now - interval '400 days', :now, :now,
+         '2026-01-01', :now - interval '400 days', :now - interval '400 days', :now,
          '{"v": 2, "status": "RECRUITING"}', :now - interval '400 days', 'k1',
          CASE WHEN i % 50 = 0 THEN :now + (i % 30) * interval '1 day' END
   FROM generate_series(1, :n) AS i;
+INSERT INTO trial_checked (registry, trial_id, last_checked_at) SELECT registry, trial_id, :now FROM trial;
 INSERT INTO alert (registry, trial_id, kind, created_at)
   SELECT 'ctgov', 'NCT' || lpad((i * 7 % :n + 1)::text, 8, '0'), 'change', :now - (i % 365) * interval '1 day'
   FROM generate_series(1, :n * 3 / 5) AS i;

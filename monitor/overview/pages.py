@@ -112,6 +112,7 @@ def trial_rows(
 
 def _rows(session: Session, watchlist: Watchlist, ids: list[str], now: datetime) -> list[Row]:
     stored = trials.rows(session, DEFAULT, ids)
+    checked = trials.checked_at(session, DEFAULT, ids)
     true = expectations.true_names(session, DEFAULT, ids)
     latest = browse.latest_changes(session, DEFAULT, ids)
     watches = {w.key: w for w in searches.summaries(session)}
@@ -119,7 +120,8 @@ def _rows(session: Session, watchlist: Watchlist, ids: list[str], now: datetime)
     rows = []
     for trial_id in ids:
         trial = stored.get(trial_id)
-        line = line_of(trial_id, trial, labels, watches, true.get(trial_id, set()) & watchlist.expectations.enabled)
+        line = line_of(trial_id, trial, labels, watches, true.get(trial_id, set()) & watchlist.expectations.enabled,
+                       checked.get(trial_id))
         facts = trial.expectation_facts if trial else None
         upcoming = next_expected(facts, now.date())
         rows.append(Row(
@@ -148,6 +150,7 @@ def trial_page(engine: Engine, watchlist: Watchlist, trial_id: str, now: datetim
     turned true)."""
     with Session(engine) as session:
         trial = trials.rows(session, DEFAULT, [trial_id]).get(trial_id)
+        checked = trials.checked_at(session, DEFAULT, [trial_id]).get(trial_id)
         watched = watchlist.everything or trial_id in watched_ids(session, watchlist)
         if trial is None and not watched:
             return None
@@ -156,7 +159,7 @@ def trial_page(engine: Engine, watchlist: Watchlist, trial_id: str, now: datetim
     labels = {t.trial_id: t.label for t in watchlist.trials}
     facts = trial.expectation_facts if trial is not None and current_facts(trial.expectation_facts) else None
     in_force = expected(facts, now, watchlist.expectations) if facts else {}
-    line = line_of(trial_id, trial, labels, watches, set(in_force))
+    line = line_of(trial_id, trial, labels, watches, set(in_force), checked)
     view = views.get(trial.snapshot_hash or "") if trial else None
     found: Timeline | None = timeline(engine, trial_id) if trial else None
     changes = tuple(Change(e, tuple(what_changed(e.kind, e.field, e.old, e.new)) if e.field else ())

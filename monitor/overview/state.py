@@ -92,7 +92,7 @@ def watched_ids(session: Session, watchlist: Watchlist) -> list[str]:
 
 
 def line_of(trial_id: str, trial: Trial | None, labels: Mapping[str, str | None], watches: Mapping[str, SearchWatch],
-            on: set[str]) -> TrialLine:
+            on: set[str], checked: datetime | None = None) -> TrialLine:
     """One watched trial as it stands, from its row (None: no row yet), the watchlist's labels, the
     searches (by key) and the names of the expectations in force."""
     facts = about(DEFAULT)
@@ -103,7 +103,7 @@ def line_of(trial_id: str, trial: Trial | None, labels: Mapping[str, str | None]
         trial_id, facts.study_url(trial.served_id or trial_id), labels.get(trial_id), trial.title,
         trial.overall_status, awaiting=trial.snapshot_hash is None and trial.missing_since is None,
         missing_since=trial.missing_since, last_update_posted=trial.last_update_posted,
-        last_checked_at=trial.last_checked_at,
+        last_checked_at=checked,
         found_by=watches[trial.added_by].name if trial.added_by in watches and trial_id not in labels else None,
         served_id=trial.served_id if trial.served_id and trial.served_id != trial_id else None,
         expectations=tuple(SHORT_WORDS[n] for n in sorted(on, key=order.index)),
@@ -114,13 +114,15 @@ def watching(engine: Engine, watchlist: Watchlist) -> Watching:
     with Session(engine) as session:
         ids = watched_ids(session, watchlist)
         rows = trials.rows(session, DEFAULT, ids)
+        checked = trials.checked_at(session, DEFAULT, ids)
         counts = outbox.delivery_counts(session)
         failing = outbox.failing_deliveries(session)
         true = expectations.true_names(session, DEFAULT, ids)
         watches = {w.key: w for w in searches.summaries(session)}
         known = everything.count(session, DEFAULT) if watchlist.everything else 0
     labels = {t.trial_id: t.label for t in watchlist.trials}
-    lines = [line_of(i, rows.get(i), labels, watches, true.get(i, set()) & watchlist.expectations.enabled) for i in ids]
+    lines = [line_of(i, rows.get(i), labels, watches, true.get(i, set()) & watchlist.expectations.enabled,
+                     checked.get(i)) for i in ids]
     found = tuple(_search_line(s.name, s.add, watches.get(s.key)) for s in watchlist.searches)
     return Watching(watchlist.everything, known, found, tuple(lines), counts.get("pending", 0),
                     tuple(Failing(d.target_masked, d.attempts, d.last_error) for d in failing))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import and_, bindparam, delete, insert, update
 from sqlmodel import Session, col, select
 
 from monitor.core.choices import TargetRef
@@ -21,12 +21,15 @@ from monitor.core.expectations import ExpectationChange
 from monitor.core.model import ChangeEvent, Decision, Outcome, TrialState, Watched, pushed
 from monitor.store import codec
 from monitor.store import expectations as expecting
-from monitor.store.tables import Alert, ChangeRecord, Delivery, Snapshot, Trial
+from monitor.store.tables import Alert, ChangeRecord, Delivery, Snapshot, Trial, TrialChecked
 
 CHUNK = 5000  # ids per IN (…)
 STATE_FIELDS = tuple(f.name for f in fields(TrialState))
 WATCHED_FIELDS = tuple(f.name for f in fields(Watched))
 TRIAL, SNAPSHOT = Trial.__table__, Snapshot.__table__  # type: ignore[attr-defined]  # Core: no ORM per row
+CHECKED = TrialChecked.__table__  # type: ignore[attr-defined]  # a state's last_checked_at lives here
+WITH_CHECKED = TRIAL.outerjoin(CHECKED, and_(CHECKED.c.registry == TRIAL.c.registry,
+                                             CHECKED.c.trial_id == TRIAL.c.trial_id))
 
 
 def mine(registry: str) -> Any:
@@ -68,11 +71,23 @@ def awaiting(session: Session, registry: str, trial_ids: Sequence[str]) -> list[
 
 def states(session: Session, registry: str, trial_ids: Sequence[str]) -> dict[str, TrialState]:
     """The stored state of these trials (those that have a row)."""
-    columns = [getattr(Trial, name) for name in STATE_FIELDS]
+    columns = [CHECKED.c.last_checked_at if name == "last_checked_at" else TRIAL.c[name] for name in STATE_FIELDS]
     found: dict[str, TrialState] = {}
+    connection = session.connection()
     for chunk in chunks(list(dict.fromkeys(trial_ids)), 500):
-        for row in session.execute(select(*columns).where(mine(registry), col(Trial.trial_id).in_(chunk))):
+        for row in connection.execute(select(*columns).select_from(WITH_CHECKED).where(
+                TRIAL.c.registry == registry, TRIAL.c.trial_id.in_(chunk))):
             found[row[0]] = TrialState(*row)
+    return found
+
+
+def checked_at(session: Session, registry: str, trial_ids: Sequence[str]) -> dict[str, datetime | None]:
+    """When a good check last vouched for each of these trials (for the read model)."""
+    found: dict[str, datetime | None] = {}
+    for chunk in chunks(list(dict.fromkeys(trial_ids))):
+        rows = session.connection().execute(select(CHECKED.c.trial_id, CHECKED.c.last_checked_at).where(
+            CHECKED.c.registry == registry, CHECKED.c.trial_id.in_(chunk)))
+        found.update((trial_id, at) for trial_id, at in rows)
     return found
 
 
@@ -81,6 +96,7 @@ def add(session: Session, registry: str, trial_ids: Sequence[str], now: datetime
     if trial_ids:
         session.execute(insert(Trial), [{"registry_key": registry, "trial_id": i, "added_at": now, "added_by": added_by}
                                         for i in trial_ids])
+        session.connection().execute(insert(CHECKED), [{"registry": registry, "trial_id": i} for i in trial_ids])
 
 
 def add_missing(session: Session, registry: str, trial_ids: Sequence[str], now: datetime, added_by: str) -> None:
@@ -140,14 +156,21 @@ def record_page(session: Session, registry: str, verdicts: Sequence[Verdict], *,
 def _update_states(session: Session, registry: str, states: Sequence[tuple[TrialState, TrialState]]) -> None:
     """Each trial's changed columns (before → after), one executemany UPDATE per set of columns."""
     alike: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    checked: list[dict[str, Any]] = []
     for before, after in states:
         changed = {name: getattr(after, name) for name in STATE_FIELDS if getattr(after, name) != getattr(before, name)}
+        if "last_checked_at" in changed:
+            checked.append({"which": before.trial_id, "at": changed.pop("last_checked_at")})
         if changed:
             alike.setdefault(tuple(changed), []).append({"which": before.trial_id, **changed})
+    connection = session.connection()
     for names, rows in alike.items():
         statement = (update(TRIAL).where(TRIAL.c.registry == registry, TRIAL.c.trial_id == bindparam("which"))
                      .values({name: bindparam(name) for name in names}))
-        session.connection().execute(statement, rows)
+        connection.execute(statement, rows)
+    if checked:
+        connection.execute(update(CHECKED).where(CHECKED.c.registry == registry, CHECKED.c.trial_id == bindparam("which"))
+                           .values(last_checked_at=bindparam("at")), checked)
 
 
 def record_events(
@@ -199,9 +222,10 @@ def _store_snapshots(session: Session, registry: str, verdicts: Sequence[Verdict
 
 
 def mark_checked(session: Session, registry: str, trial_ids: Sequence[str], now: datetime) -> None:
-    """A good check vouches for every settled trial it did not need to fetch: one UPDATE per chunk."""
+    """A good check vouches for every settled trial it did not need to fetch: one UPDATE per chunk, of the
+    narrow ``trial_checked`` rows (not the trials' own)."""
     for chunk in chunks(list(trial_ids)):
-        session.connection().execute(update(TRIAL).where(TRIAL.c.registry == registry, TRIAL.c.trial_id.in_(chunk))
+        session.connection().execute(update(CHECKED).where(CHECKED.c.registry == registry, CHECKED.c.trial_id.in_(chunk))
                                      .values(last_checked_at=now))
     session.commit()
 

@@ -23,7 +23,7 @@ from monitor.registry.ctgov.record import read_page
 from monitor.registry.ctgov.standin.fixtures import fixture_studies
 from monitor.store import cycles, trials
 from monitor.store.db import open_engine
-from monitor.store.tables import ExpectationState, Snapshot, Trial
+from monitor.store.tables import ExpectationState, Snapshot, TrialChecked
 from monitor.watchlist import load_watchlist
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -137,7 +137,7 @@ def test_a_quiet_check_reads_and_writes_no_trial_state(tmp_path: Path, monkeypat
     pipe({r.ids[0]: r for r in served})
     earlier = NOW - timedelta(days=1)
     with Session(engine) as session:
-        session.execute(update(Trial).values(last_checked_at=earlier))
+        session.execute(update(TrialChecked).values(last_checked_at=earlier))
         session.commit()
     path = tmp_path / "watchlist.yaml"
     path.write_text("trials:\n" + "".join(f"  - {i}\n" for i in ids))
@@ -151,7 +151,7 @@ def test_a_quiet_check_reads_and_writes_no_trial_state(tmp_path: Path, monkeypat
         step, watched = quiet_check(engine, pipe, registry, path)
     assert (step.outcome, step.watched, watched, registry.asked) == ("quiet", 3, ids, 0)
     with Session(engine) as session:
-        assert set(session.scalars(select(Trial.last_checked_at))) == {earlier}
+        assert set(session.scalars(select(TrialChecked.last_checked_at))) == {earlier}
 
     new = fixture_studies()[3]["protocolSection"]["identificationModule"]["nctId"]
     path.write_text(path.read_text() + f"  - {new}\n")  # a trial added: its baseline is fetched at once

@@ -148,3 +148,16 @@ def test_some_tables_but_no_revision_is_refused(store_url: str) -> None:
     raw.dispose()
     with pytest.raises(StoreError, match="only some of trial-monitor's tables"):
         open_engine(store_url)
+
+
+def test_head_is_alembic_s_own_head_and_a_database_at_head_opens_without_alembic(tmp_path) -> None:
+    """``migrations.HEAD`` spares every start Alembic's import; a revision added without moving it
+    would leave new databases at the old revision, so it must be Alembic's head."""
+    assert migrations.HEAD == migrations.head()
+    url = f"sqlite:///{tmp_path / 'at-head.db'}"
+    open_engine(url).dispose()  # created, through Alembic
+    probe = ("import sys; from monitor.store.db import open_engine; "
+             f"open_engine({url!r}).dispose(); print('alembic' in sys.modules)")
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "False"
