@@ -38,6 +38,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import Databases  # noqa: E402
 from bench.report import report, write_readme  # noqa: E402
 from bench.scenario import run_scenario  # noqa: E402
 from monitor.registry.ctgov.api import STUDY_FIELDS  # noqa: E402
@@ -89,7 +90,7 @@ class Cycle:
     wall: float = 0.0
     cpu: float = 0.0  # user + sys of the check process
     peak_rss: int = 0  # bytes
-    db_size: int = 0  # bytes: sqlite file + -wal + -shm
+    db_size: int = 0  # bytes: the SQLite file + -wal + -shm, or PostgreSQL's (bench/databases.py)
     standin_cpu: float = 0.0  # user + sys of this process (the stand-in's threads) during the cycle
     summary: str = ""
     changed: int = 0  # trials the check reported as changed
@@ -134,6 +135,7 @@ class Bench:
         self.registry.rate_limit(args.rate_limit or None, burst=args.burst)
         self.registry.latency(args.latency)
         self.probe_lines: list[str] = []
+        self.databases = Databases(args.postgres, args.postgres_url)
 
     def stamp(self, days_ago: int) -> str:
         return f"{self.today - dt.timedelta(days=days_ago)}T09:00:05"
@@ -157,15 +159,14 @@ class Bench:
         return env | {
             "MONITOR_CTGOV_URL": self.registry.base_url,
             "MONITOR_WATCHLIST": str(watchlist),
-            "MONITOR_DATABASE_URL": f"sqlite:///{home / 'monitor.db'}",
+            "MONITOR_DATABASE_URL": self.databases.url(home, folder),
             "MONITOR_HEARTBEAT": str(home / "heartbeat.json"),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
             "BENCH_HOME": str(home),
         } | ({"BENCH_AS_LIMIT": str(self.args.memory_limit * MIB)} if self.args.memory_limit else {})
 
-    @staticmethod
-    def db_size(env: dict[str, str]) -> int:
-        return sum(p.stat().st_size for p in Path(env["BENCH_HOME"]).glob("monitor.db*") if p.is_file())
+    def db_size(self, env: dict[str, str]) -> int:
+        return self.databases.size(env["MONITOR_DATABASE_URL"])
 
     # ------------------------------------------------------------ one check
     def check(self, name: str, env: dict[str, str], expected_changes: list[str] | None = None, *,
@@ -280,7 +281,7 @@ class Bench:
         return result
 
     def run(self) -> tuple[list[Cycle], PerRecord | None]:
-        with self.registry:
+        with self.registry, self.databases:
             _say(f"stand-in: {self.size:,} synthetic trials ({self.args.trials:,} watched) at {self.registry.base_url} "
                  f"(built in {self.build_seconds:.2f} s, {self.store.state_bytes() / MIB:.1f} MiB of per-trial state)")
             self.probe_lines = self.probe()
@@ -330,6 +331,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="write the tables into FILE's section for these options (make bench: bench/README.md)")
     ap.add_argument("--everything", action="store_true",
                     help="watch the whole registry (`trials: all`) instead of a list of N ids")
+    ap.add_argument("--postgres", action="store_true",
+                    help="keep the checks' databases on PostgreSQL (a throwaway cluster, durable settings) instead "
+                         "of SQLite")
+    ap.add_argument("--postgres-url", default=None, metavar="URL",
+                    help="the PostgreSQL server to use for --postgres (postgresql+psycopg://user@host:port/db; "
+                         "the user creates and drops databases named bench_*)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--check-timeout", type=float, default=3600.0, help="seconds one check may take")
     ap.add_argument("--memory-limit", type=int, default=0, metavar="MIB",

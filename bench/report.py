@@ -74,17 +74,18 @@ def issue_table(bench: Any, cycles: list[Any]) -> list[str]:
         requests(f"refreshed cycle, N = {s or 50}, 1 changed, same churn", "small-refreshed", floor(s or 50, k))
     base = by["baseline"]
     per_trial = base.db_size / max(1, n)
+    backend = bench.databases.version.split()[0]  # SQLite | PostgreSQL
     whole = a.everything and n >= 570_000  # the whole registry's rows are judged on the whole registry only
     if a.everything:
-        out.append(_row(f"database per watched trial (SQLite, whole registry: {n:,} records)",
+        out.append(_row(f"database per watched trial ({backend}, whole registry: {n:,} records)",
                         f"{per_trial / 1024:.1f} KB ({_mib(base.db_size)})", "≤ 4 KB (≤ 2.5 GiB)",
                         per_trial <= 4096 if whole else None))
         out.append(_row(f"whole-registry baseline, CPU ({n:,} records)", _secs(base.cpu), "≤ 600 s",
                         base.cpu <= 600 if whole else None))
     else:
-        out.append(_row("database per watched trial (SQLite, whole registry)", f"not in this run: {EVERYTHING}",
+        out.append(_row(f"database per watched trial ({backend}, whole registry)", f"not in this run: {EVERYTHING}",
                         "≤ 4 KB (≤ 2.5 GiB)", None))
-        out.append(_row(f"database per watched trial, N = {n:,} (synthetic, from the small and large real records)",
+        out.append(_row(f"database per watched trial, N = {n:,} ({backend}; synthetic, from the small and large real records)",
                         f"{per_trial / 1024:.1f} KB ({_mib(base.db_size)})", "≤ 2.5 KB", per_trial <= 2560))
         out.append(_row("whole-registry baseline, CPU", f"not in this run: {EVERYTHING}", "≤ 600 s", None))
     for name, label, limit in (("quiet", "quiet check", 1.5), ("refreshed-unchanged", "refreshed unchanged check", 2.0)):
@@ -107,7 +108,9 @@ def report(bench: Any, cycles: list[Any], per_record: Any) -> str:
         f"{bench.size:,} synthetic trials from the {len(bench.store.templates)} fixture records, the first "
         f"{a.trials:,} watched{small}"
         + (f", {a.churn:,} of the others updated with each refresh" if a.churn else ", nothing else updated")
-        + f"; rate limit {limit}, latency {a.latency * 1000:.0f} ms; request_pause {a.pause}; SQLite.",
+        + f"; rate limit {limit}, latency {a.latency * 1000:.0f} ms; request_pause {a.pause}; "
+        + (f"{bench.databases.version}, durable settings, a database's size less that of the database when "
+           "created (its system catalogs)." if bench.databases.postgres else f"{bench.databases.version}."),
         "",
         *issue_table(bench, cycles),
         "",

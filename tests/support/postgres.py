@@ -29,6 +29,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
@@ -36,7 +37,7 @@ from typing import NoReturn
 import pytest
 from sqlalchemy.engine import URL, make_url
 
-__all__ = ["postgres_url", "pg_database_url", "store_url", "pytest_terminal_summary"]
+__all__ = ["postgres_url", "pg_database_url", "store_url", "pytest_terminal_summary"]  # throwaway_server: bench/
 
 REPO = Path(__file__).resolve().parents[2]
 ENSURE = REPO / "scripts" / "postgres.sh"
@@ -123,10 +124,11 @@ def _admin(url: str):  # type: ignore[no-untyped-def]  # -> psycopg.Connection
 class _Cluster:
     """initdb + pg_ctl in a temporary folder, as the postgres user when we are root."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
         self.bindir = bindir
+        self.durable = durable  # fsync and full page writes on, the folder on disk: for benchmarks
         self.prefix, uid, gid = _as_postgres_user()
-        self.folder = Path(tempfile.mkdtemp(prefix="trial-monitor-pg-", dir=_scratch()))
+        self.folder = Path(tempfile.mkdtemp(prefix="trial-monitor-pg-", dir=None if durable else _scratch()))
         if uid is not None:
             os.chown(self.folder, uid, gid if gid is not None else -1)
         self.data = self.folder / "data"
@@ -149,10 +151,8 @@ class _Cluster:
             raise RuntimeError(f"initdb failed: {_last_line(init.stderr or init.stdout)}")
         for _attempt in range(3):  # a free port can be taken between probing and listening
             self.port = _free_port()
-            options = (
-                f"-p {self.port} -h 127.0.0.1 -k {self.folder} -F "
-                "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
-            )
+            options = f"-p {self.port} -h 127.0.0.1 -k {self.folder} -c max_connections=200" + (
+                "" if self.durable else " -F -c full_page_writes=off -c synchronous_commit=off")
             started = self._run(
                 str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
                 "-o", options, "start",
@@ -168,6 +168,17 @@ class _Cluster:
                 self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop", timeout=60)
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def throwaway_server(*, durable: bool = False) -> Iterator[str]:
+    """Outside pytest (the benchmarks): a throwaway cluster's server URL, as ``postgres_url`` makes one;
+    ``durable``: PostgreSQL's own defaults (fsync, full page writes) on disk, not the tests' fast settings."""
+    cluster = _Cluster(_ensure_bindir(), durable=durable)
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
 
 
 def _scratch() -> str | None:
