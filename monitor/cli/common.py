@@ -96,7 +96,26 @@ def open_store(settings: Settings) -> Engine:
     """The database, made (folder, file, tables) and migrated when needed: for commands that write."""
     from monitor.store.db import open_engine
 
+    readable(settings.database_url)
     return open_engine(settings.database_url)
+
+
+def readable(url: str) -> None:
+    """SettingsError (one line, no password) for a database URL whose host or port SQLAlchemy cannot read
+    (``postgresql://u@[::1/db``): it raises a bare ValueError for those, its ArgumentError (worded by the
+    store) for the rest."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from monitor.core.words import shown_url
+    from monitor.settings import SettingsError
+
+    try:
+        make_url(url)
+    except ArgumentError:
+        pass
+    except ValueError:
+        raise SettingsError(f"the database URL {shown_url(url)!r} cannot be read (its host or port is wrong)") from None
 
 
 def read_store(settings: Settings) -> Engine:
@@ -107,6 +126,7 @@ def read_store(settings: Settings) -> Engine:
     from monitor.store.db import open_engine
     from monitor.store.errors import sqlite_path
 
+    readable(settings.database_url)
     try:
         path = sqlite_path(settings.database_url)
     except ArgumentError:  # not a database URL at all: open_engine says so in one line

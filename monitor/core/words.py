@@ -21,7 +21,9 @@ _MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>#&])")  # what md_escape escapes
 # registry's own text carries them (``\>``, ``\[``, ``\*``).
 _MARKDOWN_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _NOT_ALNUM = re.compile(r"[\W_]+")
-_USERINFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#]*@(?P<rest>.*)$", re.DOTALL)
+# what comes before an "@" in a URL ("scheme://user:password@host"), also when the URL is too odd to
+# parse ("http:/u:pw@h", "@://u:pw@h"): each run of characters up to an "@" that holds no "/"
+_USERINFO = re.compile(r"[^/]*@")
 
 
 def code_words(code: str | None) -> str:
@@ -92,8 +94,7 @@ def clip(text: str, limit: int) -> str:
 
 def shown_url(url: str) -> str:
     """A URL fit to be shown: its user name and password (if any) replaced by ``***``."""
-    found = _USERINFO.match(url)
-    return f"{found['scheme']}***@{found['rest']}" if found else url
+    return _USERINFO.sub("***@", url)
 
 
 def inline(text: str | None, limit: int = 120) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from monitor.registry.catalogue import DEFAULT, about
 
@@ -52,7 +54,10 @@ def _duration(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"{value!r} is not a duration ({_HINT})")
     if isinstance(value, (int, float)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int too large for a float: as long (or as negative) as a float goes
+            seconds = sys.float_info.max if value > 0 else -sys.float_info.max
     else:
         text = value.strip().lower()
         if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", text):
@@ -129,7 +134,9 @@ _UNCLOSED = {
 def load_yaml(path: Path, text: str) -> Any:
     """Round-trip load (comments and line numbers kept); malformed YAML -> WatchlistError."""
     try:
-        return rt_yaml().load(text)
+        data = rt_yaml().load(text)
+    except RecursionError:
+        raise WatchlistError(path, "malformed YAML: lists or mappings nested too deeply to read", _deep_line(text)) from None
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -154,6 +161,79 @@ def load_yaml(path: Path, text: str) -> Any:
     except YAMLError as e:
         first = (str(e).strip().splitlines() or ["cannot be parsed"])[0]
         raise WatchlistError(path, f"malformed YAML: {first}") from None
+    except Exception as e:  # noqa: BLE001 - a scalar ruamel.yaml cannot make a value of ("2026-02-30", "0x_", a huge int)
+        digits = re.search(r"[0-9_]{4300,}", text)  # Python's int() reads at most 4,300 digits
+        problem = "a number of more than 4,300 digits" if digits else f"a value ({' '.join(str(e).split()[:12])})"
+        raise WatchlistError(path, f"malformed YAML: {problem} cannot be read", _unmade_line(text)) from None
+    if (escape := _SURROGATE.search(text)) and _holds_surrogate(data):
+        line = text[: escape.start()].count("\n") + 1
+        raise WatchlistError(path, "an escape such as \\ud800 (a lone UTF-16 surrogate) is not a character: "
+                                   "write the character itself", line)
+    return data
+
+
+# a double-quoted "\ud800" … "\udfff" (or "\U0000d800"): Python keeps it as a lone surrogate, which no
+# file, URL or terminal can encode
+_SURROGATE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _holds_surrogate(data: Any) -> bool:
+    """Whether any text in the loaded data (a key or a value, at any depth) holds a lone surrogate."""
+    stack, seen = [data], set()
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (dict, list)):
+            if id(value) in seen:  # an alias: already looked at (or containing itself)
+                continue
+            seen.add(id(value))
+        if isinstance(value, str):
+            if any("\ud800" <= c <= "\udfff" for c in value):
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
+def _unmade_line(text: str) -> int | None:
+    """The line of the first scalar ruamel.yaml cannot make a value of (the loader's error does not say)."""
+    yaml = rt_yaml()
+    try:
+        stack = [yaml.compose(text)]
+    except Exception:  # noqa: BLE001 - only a line for the message: without it, the message has none
+        return None
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ScalarNode):
+            try:
+                yaml.constructor.construct_object(node, deep=True)
+            except Exception:  # noqa: BLE001 - the culprit
+                return node.start_mark.line + 1
+        elif isinstance(node, MappingNode):
+            stack.extend(part for pair in reversed(node.value) for part in reversed(pair))
+        elif isinstance(node, SequenceNode):
+            stack.extend(reversed(node.value))
+    return None
+
+
+def _deep_line(text: str) -> int | None:
+    """The line where brackets first nest 200 deep, else the most indented line: where a nesting too
+    deep to read is."""
+    depth, line = 0, 1
+    for character in text:
+        if character == "\n":
+            line += 1
+        elif character in "[{":
+            depth += 1
+            if depth >= 200:
+                return line
+        elif character in "]}":
+            depth -= 1
+    lines = text.split("\n")
+    indents = [len(row) - len(row.lstrip(" ")) for row in lines]
+    return indents.index(max(indents)) + 1 if lines else None
 
 
 def key_line(mapping: Any, key: str) -> int | None:

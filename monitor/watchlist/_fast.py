@@ -110,7 +110,10 @@ def fast_read(text: str) -> tuple[Any, tuple[int, int] | None]:
             trials = isinstance(key, ScalarNode) and key.value == "trials"
             if trials and isinstance(value, SequenceNode) and value.value:
                 span = (value.start_mark.index, value.value[-1].end_mark.index)
-    return _value(node, {}), span
+    try:
+        return _value(node, {}), span
+    except (RecursionError, ValueError):  # nested deeper than Python recurses; an int of over 4,300 digits
+        raise Unsure from None
 
 
 def _value(node: Node, seen: dict[int, Any]) -> Any:

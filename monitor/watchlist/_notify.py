@@ -147,8 +147,8 @@ def _template(path: Path, raw: Any, line: int | None, fail: Any) -> TemplateSour
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise fail(f"template '{raw.strip()}' not found (paths are relative to the watchlist's folder)", line) from None
-    except (OSError, UnicodeDecodeError) as e:
-        reason = "not UTF-8 text" if isinstance(e, UnicodeDecodeError) else (e.strerror or str(e))
+    except (OSError, ValueError) as e:  # ValueError: not UTF-8 (UnicodeDecodeError), or a NUL in the path
+        reason = "not UTF-8 text" if isinstance(e, UnicodeDecodeError) else (getattr(e, "strerror", None) or str(e))
         raise fail(f"template '{raw.strip()}' cannot be read ({reason})", line) from None
     source = TemplateSource(name=raw.strip(), text=text, style=style)
     try:

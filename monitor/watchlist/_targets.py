@@ -85,7 +85,7 @@ def make_target(entry: str, base_dir: Path, env: Mapping[str, str]) -> Target:
         path = Path(url).expanduser()
         path = path if path.is_absolute() else base_dir / path
         shown = hide_values(_mask_generic(url), used)
-        if not path.is_file():
+        if not _is_file(path):
             raise TargetProblem(
                 f"notify entry '{shown}' is neither a URL (scheme://…) nor an existing apprise config file"
             )
@@ -106,6 +106,14 @@ def make_target(entry: str, base_dir: Path, env: Mapping[str, str]) -> Target:
     if plugin is None:
         raise TargetProblem(f"notify target '{masked}' is not a URL any notification service understands")
     return Target(url=url, masked=masked, key=_key(url))
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False for a name too long or otherwise unusable (pathlib raises on those)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _key(url: str) -> str:

@@ -33,8 +33,8 @@ def findings_of(read: Reader, section: dict[str, Any]) -> dict[str, Any]:
 def _findings(read: Reader, section: dict[str, Any]) -> dict[str, Any]:
     measures = read.items(read.module(section, "outcomeMeasuresModule", "resultsSection"), "outcomeMeasures",
                           "outcomeMeasuresModule")
-    primary = [m for m in measures if (m.get("type") or "").upper() == "PRIMARY"]
-    others = [m for m in measures if (m.get("type") or "").upper() != "PRIMARY"]
+    primary = [m for m in measures if (read.text(m, "type", OUTCOMES) or "").upper() == "PRIMARY"]
+    others = [m for m in measures if (read.text(m, "type", OUTCOMES) or "").upper() != "PRIMARY"]
     return {
         "link": RESULTS_TAB.format(id=read.trial_id),
         "primary": keyed_entries([(_title(read, m), {"rank": rank, **_outcome(read, m)})
@@ -60,11 +60,17 @@ def _group_names(read: Reader, groups: list[dict[str, Any]], where: str) -> dict
     return names
 
 
+def _group(read: Reader, item: dict[str, Any], names: dict[str, str], where: str) -> str | None:
+    """The title of the group ``item`` is about (its ``groupId``, when the record names no such group)."""
+    group_id = read.text(item, "groupId", where)
+    return names.get(group_id, group_id) if group_id is not None else None
+
+
 def _outcome(read: Reader, measure: dict[str, Any]) -> dict[str, Any]:
     names = _group_names(read, read.items(measure, "groups", OUTCOMES), OUTCOMES)
     denoms = read.items(measure, "denoms", OUTCOMES)
     first = denoms[0] if denoms else {}
-    analysed = {names.get(c.get("groupId"), c.get("groupId")): read.text(c, "value", f"{OUTCOMES}.denoms")
+    analysed = {_group(read, c, names, f"{OUTCOMES}.denoms.counts"): read.text(c, "value", f"{OUTCOMES}.denoms")
                 for c in read.items(first, "counts", f"{OUTCOMES}.denoms")}
     return {
         "time_frame": read.text(measure, "timeFrame", OUTCOMES),
@@ -94,7 +100,7 @@ def _rows(read: Reader, measure: dict[str, Any], names: dict[str, str]) -> list[
                 shown = {key: read.text(cell, field, where) for key, field in
                          (("value", "value"), ("spread", "spread"), ("lower", "lowerLimit"), ("upper", "upperLimit"),
                           ("comment", "comment"))}
-                values[names.get(cell.get("groupId"), str(cell.get("groupId")))] = {k: v for k, v in shown.items() if v}
+                values[str(_group(read, cell, names, where))] = {k: v for k, v in shown.items() if v}
             rows.append({"label": label, "values": values})
     return rows
 
@@ -127,7 +133,8 @@ def _flow(read: Reader, flow: dict[str, Any]) -> dict[str, Any]:
         for milestone in read.items(period, "milestones", f"{where}.periods"):
             kind = (read.text(milestone, "type", f"{where}.periods.milestones") or "").upper()
             for got in read.items(milestone, "achievements", f"{where}.periods.milestones") if kind in here else ():
-                group, count = names.get(got.get("groupId"), got.get("groupId")), _count(got.get("numSubjects"))
+                group = _group(read, got, names, f"{where}.periods.milestones.achievements")
+                count = _count(got.get("numSubjects"))
                 if group and count is not None:
                     here[kind][group] = count
         for group, count in here["STARTED"].items():
