@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +31,8 @@ class Settings:
     retry_attempts: int = 5  # per registry request
     retry_budget: float = 60.0  # seconds of retrying per registry request, at most
     delivery_timeout: float = 20.0  # seconds per notification target
+    max_answer_mb: float = 256.0  # MiB of one registry answer, at most (read by registry/http.py from the env)
+    answer_deadline: float = 300.0  # seconds for one whole registry answer (likewise)
     web_listen: str = "127.0.0.1:8321"  # HOST:PORT of the web face (MONITOR_WEB_LISTEN)
     web_token: str | None = field(default=None, repr=False)  # MONITOR_WEB_TOKEN: never shown
 
@@ -56,6 +59,8 @@ class Settings:
             retry_attempts=int(_number(env, "MONITOR_RETRY_ATTEMPTS", 5)),
             retry_budget=_number(env, "MONITOR_RETRY_BUDGET", 60.0),
             delivery_timeout=_number(env, "MONITOR_DELIVERY_TIMEOUT", 20.0),
+            max_answer_mb=_positive(env, "MONITOR_MAX_ANSWER_MB", 256.0),
+            answer_deadline=_positive(env, "MONITOR_ANSWER_DEADLINE", 300.0),
             web_listen=(env.get("MONITOR_WEB_LISTEN") or "127.0.0.1:8321").strip(),
             web_token=env.get("MONITOR_WEB_TOKEN") or None,
         )
@@ -81,16 +86,44 @@ def database_url(raw: str) -> str:
         return text
     if not text:
         raise SettingsError("the database location is empty (give a path or a database URL)")
-    return f"sqlite:///{Path(text).expanduser()}"
+    try:
+        return f"sqlite:///{Path(text).expanduser()}"
+    except RuntimeError:  # "~nobody/…": no such user, so no home folder to expand
+        raise SettingsError(f"the database location {text!r} names the home folder of a user there is not") from None
 
 
 def _registry_url(raw: str) -> str:
     url = raw.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError(f"MONITOR_CTGOV_URL={shown_url(url)!r} is not an http:// or https:// URL "
+    why = _unusable(url)
+    if why is not None:
+        problem = f" ({why})" if why else ""
+        raise SettingsError(f"MONITOR_CTGOV_URL={shown_url(url)!r} is not an http:// or https:// URL{problem} "
                             f"(e.g. {DEFAULT_API_URL})")
     return url
+
+
+def _unusable(url: str) -> str | None:
+    """Why the registry URL cannot be asked ("" when it is not http(s) at all), None when it can: its host and
+    port are read now, so that a bad one is this one line rather than the HTTP client's traceback later."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - ValueError when it is not a number from 0 to 65535
+        if "[" in parts.netloc:
+            ip_address(parts.hostname or "")  # ValueError: "[zz]" or an unclosed "[::1"
+    except ValueError:
+        return "its host or port cannot be read"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    if any(character.isspace() or not character.isprintable() for character in url):
+        return "it has a space or a control character in it"
+    if not parts.hostname.isascii():
+        import idna  # the HTTP client's own rules for international names (httpx needs it, so it is there)
+
+        try:
+            idna.encode(parts.hostname)
+        except (idna.IDNAError, UnicodeError, ValueError):
+            return "its host is not a valid international domain name"
+    return None
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
@@ -103,6 +136,13 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name}={raw!r} is not a number") from None
     if value < 0:
         raise SettingsError(f"{name}={raw!r} must not be negative")
+    return value
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _number(env, name, default)
+    if not 0 < value < float("inf"):
+        raise SettingsError(f"{name}={env.get(name)!r} must be a number more than 0")
     return value
 
 

@@ -6,13 +6,23 @@ client of one registry conversation), retries with exponential backoff and jitte
 stamina. A request that still fails raises :class:`~monitor.registry.base.RegistryUnavailable`;
 callers then record nothing, so a failed fetch can never look like a change. Every failure names
 the registry's URL (``shown``: any user name and password in it masked), so a wrong one is seen.
+
+Bounded answers (:class:`AnswerLimits`): a body larger than ``max_bytes`` is refused, by its
+Content-Length before reading or after reading at most ``max_bytes`` of it, and never retried; an
+answer must arrive whole within ``deadline`` seconds (httpx's timeout is per read: a body that
+trickles a byte a second never trips it); a body that is not valid UTF-8 is unreadable, never
+decoded with replacement characters (they would be a false change). docs/operations.md#what-the-
+check-does-with-a-misbehaving-registry.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -29,8 +39,36 @@ from monitor.registry.pacing import TokenBucket
 
 log = logging.getLogger("monitor.registry")
 
-MAX_BODY_BYTES = 256 * 1024 * 1024  # registry answers are untrusted: bounded
+MAX_ANSWER_MB = 256.0  # MiB; a real page of 500 whole records with results is ~50 MB (MONITOR_MAX_ANSWER_MB)
+ANSWER_DEADLINE = 300.0  # seconds for one whole answer, headers to last byte (MONITOR_ANSWER_DEADLINE)
 MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is capped (the retry budget still applies)
+
+
+@dataclass(frozen=True)
+class AnswerLimits:
+    """How big and how slow one registry answer may be."""
+
+    max_bytes: int = int(MAX_ANSWER_MB * 2**20)
+    deadline: float = ANSWER_DEADLINE
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AnswerLimits:
+        """``MONITOR_MAX_ANSWER_MB`` and ``MONITOR_ANSWER_DEADLINE`` (checked by :mod:`monitor.settings`,
+        which refuses bad values with one line; here a bad value falls back to its default)."""
+        size, deadline = _positive(env, "MONITOR_MAX_ANSWER_MB"), _positive(env, "MONITOR_ANSWER_DEADLINE")
+        return cls(int((size or MAX_ANSWER_MB) * 2**20), deadline or ANSWER_DEADLINE)
+
+    @property
+    def size_words(self) -> str:
+        return f"{self.max_bytes / 2**20:g} MiB"
+
+
+def _positive(env: Mapping[str, str], name: str) -> float | None:
+    try:
+        value = float(env.get(name) or "nan")
+    except ValueError:
+        return None
+    return value if 0 < value < float("inf") else None  # nan is neither
 
 
 class _Transient(Exception):
@@ -47,13 +85,14 @@ class JsonClient:
 
     def __init__(
         self, base_url: str, *, bucket: TokenBucket, timeout: float = 30.0, attempts: int = 5, budget: float = 90.0,
-        lock: asyncio.Lock | None = None,
+        lock: asyncio.Lock | None = None, limits: AnswerLimits | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.shown = shown_url(self.base_url)
         self.attempts = max(1, attempts)
         self.budget = budget
         self.requests = 0
+        self.limits = limits or AnswerLimits.from_env(os.environ)
         self._bucket = bucket
         self._lock = lock or asyncio.Lock()  # shared: one request in flight per registry conversation
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
@@ -98,10 +137,13 @@ class JsonClient:
             self.requests += 1
             log.debug("GET %s%s?%s", self.shown, path, urlencode(params)[:300])
             try:
-                async with self._http.stream("GET", url, params=params) as response:
-                    body = await _read_bounded(response, f"{self.shown}{path}")
+                async with asyncio.timeout(self.limits.deadline), self._http.stream("GET", url, params=params) as response:
+                    body = await _read_bounded(response, f"{self.shown}{path}", self.limits)
             except httpx.TransportError as exc:
                 raise _Transient(f"{self.shown}{path}", _describe(exc)) from None
+            except TimeoutError:  # the whole answer's deadline (httpx's own timeouts are TransportErrors)
+                raise _Transient(f"{self.shown}{path}", f"the answer took longer than {self.limits.deadline:g} s "
+                                 "to arrive whole (MONITOR_ANSWER_DEADLINE)") from None
         if response.status_code == 429 or response.status_code >= 500:
             raise _Transient(f"{self.shown}{path}", f"HTTP {response.status_code}",
                              _retry_after(response.headers.get("Retry-After")))
@@ -114,18 +156,29 @@ class JsonClient:
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
-            raise _Transient(f"{self.shown}{path}", "an unreadable (truncated or non-JSON) answer") from None
+            raise _Transient(f"{self.shown}{path}", _unreadable(body)) from None
 
 
-async def _read_bounded(response: httpx.Response, url: str) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
+async def _read_bounded(response: httpx.Response, url: str, limits: AnswerLimits) -> bytearray:
+    """The body, refused (not retried: it would only be read again) once it passes ``limits.max_bytes``."""
+    too_big = f"the registry's answer to {url} is larger than {limits.size_words} (MONITOR_MAX_ANSWER_MB): refused"
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limits.max_bytes:
+        raise RegistryUnavailable(f"{too_big} unread (it announced {int(declared) / 2**20:,.0f} MiB)")
+    body = bytearray()
     async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise RegistryUnavailable(f"the answer of {url} exceeds {MAX_BODY_BYTES // 2**20} MiB")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        if len(body) + len(chunk) > limits.max_bytes:
+            raise RegistryUnavailable(f"{too_big} after reading {len(body) / 2**20:,.1f} MiB of it")
+        body += chunk
+    return body
+
+
+def _unreadable(body: bytes | bytearray) -> str:
+    try:
+        bytes(body).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"an answer that is not valid UTF-8 (at byte {exc.start:,})"
+    return "an unreadable (truncated or non-JSON) answer"
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -2,10 +2,16 @@
 
 Every listing must arrive whole: one that ends with fewer records than its ``totalCount``
 announced is a failure (:class:`~monitor.registry.base.RegistryUnavailable`), never a short answer.
+A listing that cannot be trusted to end or to be whole fails too, in one line naming the registry:
+a ``nextPageToken`` sent again after a page of records (it would page forever), more than
+:data:`MAX_PAGES` pages, a ``totalCount`` that changes between pages (the registry moved under the
+listing: records may have shifted past it). A trial listed twice on one page is kept once (the
+first), with a warning. docs/operations.md#what-the-check-does-with-a-misbehaving-registry.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -31,8 +37,11 @@ MAX_IDS_PER_REQUEST = 500  # AACT sends 500 per request in production
 MAX_QUERY_CHARS = 7_500  # keep URLs under ~8 KB
 PAGE_SIZE = 1000  # the registry's maximum
 WHOLE_PAGE_SIZE = 500  # whole records per page of a listing: a 1,000-record page peaks near 400 MiB
+MAX_PAGES = 5_000  # pages of one listing, at most: the whole registry is ~1,150 pages of 500 (2026)
+MAX_EMPTY_REPEATS = 3  # an empty page handing back the token it was asked with is followed this often
 
 Study = dict[str, Any]
+log = logging.getLogger("monitor.registry")
 
 
 def id_batches(ids: Sequence[str], max_ids: int | None = None) -> Iterator[list[str]]:
@@ -131,10 +140,15 @@ class StudiesApi:
             yield page, total
 
     async def complete(self, params: dict[str, str], what: str) -> AsyncIterator[tuple[list[Study], int | None]]:
-        """Page through a listing; (page, the first page's totalCount); short of that count is a failure."""
+        """Page through a listing; (page, the first page's totalCount); short of that count is a failure,
+        and so is a later page announcing another count."""
         announced: int | None = None
         seen = 0
-        async for page, total in self._pages(params, max_pages=100_000):
+        async for page, total in self._pages(params, max_pages=MAX_PAGES):
+            if announced is not None and total is not None and total != announced:
+                raise RegistryUnavailable(f"the registry at {self.client.shown}: its {what} announced {announced} "
+                                          f"records, then {total} after {seen} (it changed while being listed); "
+                                          "the next check lists it again")
             announced = total if announced is None else announced
             seen += len(page)
             yield page, total
@@ -144,18 +158,46 @@ class StudiesApi:
 
     async def _pages(self, params: dict[str, str], *, max_pages: int) -> AsyncIterator[tuple[list[Study], int | None]]:
         token: str | None = None
-        for _ in range(max_pages):
+        followed: set[str] = set()
+        empty_repeats = 0
+        for number in range(1, max_pages + 1):
             data = await self.client.get("/studies", params | ({"pageToken": token} if token else {}))
             studies = data.get("studies") if isinstance(data, dict) else None
             if not isinstance(studies, list) or not all(isinstance(s, dict) for s in studies):
                 raise RegistryUnavailable(f"the registry at {self.client.shown} answered /studies without a list "
                                           "of studies")
-            total = data.get("totalCount")
-            yield studies, total if isinstance(total, int) and not isinstance(total, bool) else None
-            token = data.get("nextPageToken")
-            if not token:
-                return
-            if not isinstance(token, str):
+            following = data.get("nextPageToken")
+            if following and not isinstance(following, str):
                 raise RegistryUnavailable(f"the registry at {self.client.shown} answered /studies with a malformed "
                                           "page token")
+            if token:
+                followed.add(token)
+            if following in followed:  # an empty page may hand back its own token: followed again, a few times
+                empty_repeats += 1
+                if studies or empty_repeats > MAX_EMPTY_REPEATS:
+                    raise RegistryUnavailable(f"the registry at {self.client.shown} sent a nextPageToken of /studies "
+                                              f"again after page {number}: its listing would never end")
+            total = data.get("totalCount")
+            yield self._once(studies, number), total if isinstance(total, int) and not isinstance(total, bool) else None
+            if not following:
+                return
+            token = following
         raise RegistryUnavailable(f"the registry at {self.client.shown} kept paging /studies past {max_pages} pages")
+
+    def _once(self, studies: list[Study], number: int) -> list[Study]:
+        """The page with each trial once (the first time it is listed); a trial listed twice is told."""
+        kept: list[Study] = []
+        ids: set[str] = set()
+        twice: list[str] = []
+        for study in studies:
+            stamp = _stamp(study)  # no usable id: kept, for the record reader to name what it cannot read
+            if stamp is not None and stamp.ids[0] in ids:
+                twice.append(stamp.ids[0])
+                continue
+            if stamp is not None:
+                ids.add(stamp.ids[0])
+            kept.append(study)
+        if twice:
+            log.warning("the registry at %s listed %s twice on page %d of /studies: kept the first",
+                        self.client.shown, ", ".join(dict.fromkeys(twice)), number)
+        return kept

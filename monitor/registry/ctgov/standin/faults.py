@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = frozenset({"status", "truncate", "reset", "hang", "garbage", "empty_page", "bad_shape"})
+from monitor.registry.ctgov.standin.answers import ANSWER_KINDS, LISTING_KINDS
+
+KINDS = frozenset({"status", "truncate", "reset", "hang", "garbage", "empty_page", "bad_shape"}) | ANSWER_KINDS
 LIST_PATH = "/api/v2/studies"  # the paged search endpoint (empty_page only applies there)
 
 
@@ -31,6 +33,10 @@ class Fault:
     retry_after: int | float | str | None = None
     delay: float = 3600.0
     mutate: Callable[[dict[str, Any]], None] = _bad_status  # for "bad_shape"
+    size: int = 2**30  # "huge", "huge_declared": bytes of the body (see answers.py for these kinds)
+    pace: float = 1.0  # "trickle": seconds between bytes
+    drift: int = 1  # "total_drift": the later pages' totalCount minus the first's
+    total: int | None = None  # "total_drift": the first page's totalCount, once served
     hits: int = 0  # how many requests this fault has been applied to
 
     def __post_init__(self) -> None:
@@ -46,7 +52,7 @@ class Fault:
     def applies_to(self, path: str) -> bool:
         if self.path not in path:
             return False
-        if self.kind == "empty_page":
+        if self.kind == "empty_page" or self.kind in LISTING_KINDS:
             return path.rstrip("/") == LIST_PATH
         if self.kind == "bad_shape":  # only where studies are served
             return "/studies" in path and "/history" not in path

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from monitor.registry.ctgov.standin import answers
 from monitor.registry.ctgov.standin import query as q
 from monitor.registry.ctgov.standin.edits import Edit, applied, posted
 from monitor.registry.ctgov.standin.faults import Fault, FaultBook
@@ -84,6 +85,7 @@ class StandInRegistry(Served):
         self._churn: Churn | None = None
         self._cues = Cues()
         self.expire_tokens = False  # True: a page token of older data is refused (HTTP 400) after a refresh
+        self.max_page_size = q.MAX_PAGE_SIZE  # records a listing page holds at most, whatever pageSize asks
         self.churned: list[str] = []  # the trials the last refresh's churn touched
         self._stopping = threading.Event()
         for st in studies:
@@ -236,7 +238,7 @@ class StandInRegistry(Served):
     # ------------------------------------------------------------ faults
     def fault(self, kind: str, *, path: str = "/studies", times: int | None = 1, status: int = 503,
               retry_after: int | float | str | None = None, delay: float = 3600.0,
-              mutate: Callable[[dict[str, Any]], None] | None = None) -> Fault:
+              mutate: Callable[[dict[str, Any]], None] | None = None, **odd: Any) -> Fault:
         """Inject ``kind`` into the next ``times`` requests whose path contains ``path`` (None: all).
 
         status      answer ``status`` (text/plain), with ``Retry-After: retry_after`` if given
@@ -248,9 +250,10 @@ class StandInRegistry(Served):
         empty_page  /api/v2/studies only: {"studies": [], "nextPageToken": <same offset>}
         bad_shape   study endpoints: each served study passes through ``mutate`` (default:
                     overallStatus = 42) on a copy; the stored record is untouched
+        endless_token, twice, total_drift, bad_utf8, huge, huge_declared, trickle: answers.py (size, pace, drift)
         """
         extra = {} if mutate is None else {"mutate": mutate}
-        return self._faults.add(Fault(kind, path, times, status, retry_after, delay, **extra))
+        return self._faults.add(Fault(kind, path, times, status, retry_after, delay, **extra, **odd))
 
     def fail_rate(self, p: float, seed: int | None = 0, *, path: str = "") -> None:
         """Each request (path containing ``path``) fails with probability p: 503, 429 or reset."""
@@ -293,6 +296,7 @@ class StandInRegistry(Served):
         else:
             try:
                 reply = self._route(h.command, parts.path, rec.params, parts.query, fault)
+                reply = answers.rewritten(self, reply, fault, rec.params)
             except Exception:  # a stand-in bug: keep serving, make it visible to the test
                 self.errors.append(traceback.format_exc())
                 reply = text_reply(500, "stand-in internal error")
@@ -303,7 +307,8 @@ class StandInRegistry(Served):
         if latency and self._stopping.wait(latency):
             h.abort(reset=False)  # stop() during the delay
             return
-        h.send(reply, truncate=fault is not None and fault.kind == "truncate")
+        if not answers.sent(h, reply, fault, self._stopping, rec):
+            h.send(reply, truncate=fault is not None and fault.kind == "truncate")
 
     def _route(self, method: str, path: str, params: dict[str, str], raw_query: str, fault: Fault | None) -> Reply:
         if method != "GET":
@@ -345,7 +350,7 @@ class StandInRegistry(Served):
             return selected
 
     def _list(self, params: dict[str, str], fault: Fault | None) -> Reply:
-        size = q.page_size(params)
+        size = min(q.page_size(params), self.max_page_size)
         with self._lock:
             qhash = token_key(q.query_hash(params), self.data_timestamp, expire_on_refresh=self.expire_tokens)
         offset = q.read_token(params["pageToken"], qhash) if params.get("pageToken") else 0
