@@ -4,17 +4,20 @@ a heartbeat, clean stops.
 Jobs: ``check`` (at start, then every ``interval``), ``watchlist`` (every 2 s: picks up edits;
 a bad edit is reported once and the last good watchlist stays in force), ``deliveries``
 (every 30 s: retries failed deliveries on their backoff) and ``heartbeat`` (every 10 s: what
-``trial-monitor health`` reads). SIGTERM/SIGINT abandon an in-flight check safely (every
-write is one transaction) and exit 0 within a few seconds.
+``trial-monitor health`` reads). ``check`` and ``deliveries`` run only while this instance holds
+the schedule lock, which it makes sure of before each check and every 10 s. SIGTERM/SIGINT
+abandon an in-flight check safely (every write is one transaction) and exit 0 within a few seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from datetime import datetime, timedelta, timezone
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
@@ -27,7 +30,7 @@ from monitor.heartbeat import Heartbeat, iso, remove
 from monitor.settings import Settings
 from monitor.store.db import cycle_lock
 from monitor.store.errors import first_line
-from monitor.store.locks import LockUnavailable, held
+from monitor.store.locks import Hold, LockUnavailable, holding
 from monitor.watchlist import LiveWatchlist, Watchlist
 from monitor.web.launch import Prepared
 
@@ -35,6 +38,8 @@ log = logging.getLogger("monitor.daemon")
 
 HEARTBEAT_EVERY = 10  # seconds
 STOP_GRACE = 5.0  # seconds an in-flight check gets to finish on SIGTERM
+VERIFY_EVERY = 10  # seconds between the leader's looks at its schedule lock (a stand-by's period too)
+STANDBY_POLL = 2.0  # seconds between a stand-by's asks for the schedule lock
 
 
 class Daemon:
@@ -50,6 +55,9 @@ class Daemon:
         self._failures = 0  # consecutive failed checks: the next one comes sooner than `interval`
         self._said_missing: set[str] = set()  # trials said to be unknown to the registry: once per process
         self.live = LiveWatchlist(watchlist)
+        self._hold: Hold | None = None  # the schedule lock, while this instance leads
+        self._lost: str | None = None  # why the schedule lock was found lost by a check
+        self._wake = asyncio.Event()  # wakes the leader's watch on its lock: stopping, or the lock lost
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -63,6 +71,7 @@ class Daemon:
             self.web.start()
         leading = asyncio.create_task(self.lead())
         await self.stopping.wait()
+        self._wake.set()
         log.info("stopping")
         if self.web is not None:
             await self.web.stop()
@@ -91,35 +100,71 @@ class Daemon:
         """Run the schedule while holding the schedule lock: one instance per database at a time.
 
         Another instance on the same database stands by (healthy, reloading its watchlist) and
-        takes over within seconds when the leader stops or dies, since the lock dies with it.
+        takes over within seconds when the leader stops or dies, since the lock dies with it. A
+        leader whose lock went without it (the database dropped its connection) stands by too.
         """
+        standing = False  # True once another instance was found leading, or the lock was lost
         while not self.stopping.is_set():
             try:
-                async with held(self.engine, "schedule", wait=False) as leader:
-                    if leader:
-                        await self._schedule()
-                        return
+                async with holding(self.engine, "schedule", wait=standing, poll=STANDBY_POLL) as hold:
+                    if hold is not None:
+                        if standing:
+                            log.info("taking over the schedule")
+                        lost = await self._schedule(hold)
+                        if lost is None:  # stopping
+                            return
+                        log.warning("lost the schedule lock (%s); standing by", lost)
+                        standing = True
+                        continue
                 log.info("another instance runs the schedule on this database; standing by to take over")
-                async with held(self.engine, "schedule", poll=2.0):
-                    log.info("taking over the schedule")
-                    await self._schedule()
-                    return
+                standing = True
             except (LockUnavailable, SQLAlchemyError) as exc:  # the server went away while standing by
                 log.error("cannot reach the database for the schedule lock (%s); trying again in 10 s", first_line(exc))
-                await asyncio.sleep(10)
+                await asyncio.sleep(VERIFY_EVERY)
 
-    async def _schedule(self) -> None:
+    async def _schedule(self, hold: Hold) -> str | None:
+        """Schedule the checks while ``hold`` lasts: None when stopping, else why the lock was lost."""
         now = datetime.now(timezone.utc)
+        self._hold, self._lost = hold, None
         self.scheduler.add_job(self.check, IntervalTrigger(seconds=self.watchlist.interval_seconds),
-                               id="check", next_run_time=now)
-        self.scheduler.add_job(self.retry_deliveries, IntervalTrigger(seconds=30), id="deliveries")
+                               id="check", next_run_time=now, replace_existing=True)
+        self.scheduler.add_job(self.retry_deliveries, IntervalTrigger(seconds=30), id="deliveries",
+                               replace_existing=True)
         trials = len(self.watchlist.trial_ids)
         log.info("trial-monitor running: %d trial%s, every %s, registry %s, alerts to %s", trials,
                  "" if trials == 1 else "s", _words(self.watchlist.interval_seconds), self.settings.ctgov_shown,
                  ", ".join(t.masked for t in targets_of(self.watchlist)))
-        await self.stopping.wait()
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), VERIFY_EVERY)
+                self._wake.clear()
+                if self.stopping.is_set():
+                    return None
+                lost = self._lost or await hold.lost()
+                if lost is not None:
+                    return lost
+        finally:
+            self._unschedule()
+
+    def _unschedule(self) -> None:
+        """No more checks nor retried deliveries from this instance (until it leads again)."""
+        self._hold = None
+        for job in ("check", "deliveries"):
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job(job)
 
     async def check(self) -> None:
+        hold = self._hold
+        if hold is None:  # due just as the schedule lock went
+            return
+        lost = await hold.lost()
+        if lost is not None:  # never a check without the schedule lock
+            if self._hold is hold:
+                self._lost = lost
+                self._unschedule()
+                self._wake.set()
+            return
         self._check_task = asyncio.current_task()
         self.beat.check_started_at = iso(datetime.now(timezone.utc))
         self.heartbeat()
