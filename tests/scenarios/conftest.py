@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from monitor.registry.ctgov.standin.registry import StandInRegistry, fixture_studies
+from tests.scenarios.away import pg_home, server  # noqa: F401  (a PostgreSQL that goes away: its fixtures)
 from tests.scenarios.harness import Home
 from tests.support.receivers import JsonReceiver, SmtpReceiver
 from tests.support.records import fixture_histories

@@ -26,19 +26,11 @@ from monitor.core.view import fingerprint
 from monitor.registry.ctgov.standin.registry import StandInRegistry
 from monitor.store import trials
 from monitor.store.tables import Trial
-from tests.scenarios.harness import Home, Result, sponsor_edit, stop, wait_until
+from tests.scenarios.away import TRIALS, changed_two, told_once_each
+from tests.scenarios.harness import Home, Result, stop, wait_until
 from tests.support.receivers import JsonReceiver
 
-TRIALS = ["NCT06171568", "NCT00973089"]
 BUSY = "2"  # seconds: the busy timeout these tests set (?timeout=), the default being 30
-
-
-def recruit(study: dict) -> None:
-    study["protocolSection"]["statusModule"]["overallStatus"] = "RECRUITING"
-
-
-def suspend(study: dict) -> None:
-    study["protocolSection"]["statusModule"]["overallStatus"] = "SUSPENDED"
 
 
 class Locker:
@@ -73,25 +65,6 @@ def sqlite_home(tmp_path: Path, registry: StandInRegistry) -> Home:
     home = Home(tmp_path, registry.base_url)
     home.env["MONITOR_DATABASE_URL"] = f"sqlite:///{home.database}?timeout={BUSY}"
     return home
-
-
-def changed_two(home: Home, registry: StandInRegistry, hook: JsonReceiver, interval: str = "6h") -> None:
-    """A baseline of both trials, then both changed by the registry's next refresh."""
-    home.write_watchlist(TRIALS, [hook.url()], interval=interval)
-    assert home.run("check").code == 0
-    sponsor_edit(registry, TRIALS[0], recruit)
-    sponsor_edit(registry, TRIALS[1], suspend)
-    registry.refresh()
-
-
-def told_once_each(home: Home, hook: JsonReceiver) -> None:
-    hook.wait_for(2, timeout=20)
-    again = home.run("check")
-    assert again.code == 0, again.text
-    time.sleep(0.5)
-    told = Counter(trial for message in hook.messages for trial in TRIALS if trial in message.title)
-    assert told == {TRIALS[0]: 1, TRIALS[1]: 1}, [m.title for m in hook.messages]
-    assert len(hook.messages) == 2
 
 
 def one_line_failure(result: Result, why: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -22,34 +22,18 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from monitor.registry.ctgov.standin.registry import StandInRegistry
+from tests.scenarios.away import TRIALS, Server
 from tests.scenarios.harness import Home, sponsor_edit, stop, wait_until
-from tests.scenarios.test_database_away import Server
 from tests.support.receivers import JsonReceiver
 
 pytestmark = pytest.mark.postgres
 
-TRIALS = ["NCT06171568", "NCT00973089"]
 SCHEDULE_KEY = 7_307_151_421  # monitor/store/locks.py: the schedule lock's key in pg_advisory_lock's space
 LEADING = ("trial-monitor running", "taking over the schedule")
 STANDING = ("standing by", "cannot reach the database for the schedule lock")
 # a check's summary line in the daemon's log (monitor/check/report.py), whatever its outcome
 CHECKED = ("No registry refresh since", "Registry refreshed (data of", "against registry data of", "check failed",
            "Registry unavailable")
-
-
-@pytest.fixture
-def server(postgres_url: str, pg_database_url: str) -> Iterator[Server]:
-    kept = Server(postgres_url, pg_database_url)
-    try:
-        yield kept
-    finally:  # never leave the session's server stopped for the tests after this one
-        if kept.data is not None and not (kept.data / "postmaster.pid").exists():
-            kept.start()
-
-
-@pytest.fixture
-def pg_home(tmp_path: Path, registry: StandInRegistry, pg_database_url: str) -> Home:
-    return Home(tmp_path, registry.base_url, MONITOR_DATABASE_URL=f"{pg_database_url}?connect_timeout=3")
 
 
 def lock_holders(database_url: str) -> int:
