@@ -178,7 +178,9 @@ class StudiesApi:
                     raise RegistryUnavailable(f"the registry at {self.client.shown} sent a nextPageToken of /studies "
                                               f"again after page {number}: its listing would never end")
             total = data.get("totalCount")
-            yield self._once(studies, number), total if isinstance(total, int) and not isinstance(total, bool) else None
+            page = self._once(studies, number)
+            del data, studies  # the page is its records' only holder: read_page lets each go once read
+            yield page, total if isinstance(total, int) and not isinstance(total, bool) else None
             if not following:
                 return
             token = following
