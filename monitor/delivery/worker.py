@@ -4,6 +4,11 @@ A delivery is marked sent only after the target accepted it; a process killed in
 leaves it pending, so it is sent on the next run (at-least-once in that one narrow window,
 exactly-once otherwise). Targets are tried in parallel, each with its own time limit.
 
+A target's alerts go in order, and the waiting is the target's: a refusal stops its queue and pushes
+all of it back by the target's short backoff (``outbox.target_backoff``: 5 s, 10 s, 20 s, then 25 s,
+under the daemon's 30 s pass); the first message it accepts makes all that waited due, and the rest of
+its queue follows in the same pass.
+
 Each message is rendered here, per target (``messages.message_for``), from the events the alert
 (or digest) carries: the target's ``min_level``/``kinds`` keep their share, and its template (or
 the default: HTML for email, short Markdown for the rest) lays it out. A template that fails at
@@ -120,7 +125,10 @@ async def _drain(
     out: TextIO | None,
     report: DeliveryReport,
 ) -> None:
-    """One target's messages in order; a failure leaves the rest waiting behind it, for the next attempt."""
+    """One target's messages in order; a failure leaves the rest waiting behind it, for the next attempt.
+
+    A message accepted releases what waits for the target (``outbox.mark_delivered``), so a target back
+    after refusals gets its whole queue now, oldest first, not on each row's own clock."""
     for position, (delivery_id, message) in enumerate(queue):
         result = await send(target, message, timeout=timeout, out=out)
         with Session(engine) as session:  # marked at once: a kill now repeats at most this one

@@ -21,7 +21,15 @@ from sqlmodel import Session, col, select
 from monitor.core.choices import TargetRef
 from monitor.store.tables import Alert, ChangeRecord, Delivery
 
-RETRY_BACKOFF_MAX = timedelta(hours=6)  # a failed delivery is tried again after 30 s, 1 min, 2 min … at most this
+# A target that refuses is tried again after 5 s, 10 s, 20 s, then every 25 s however long it stays down: the
+# cap is just under the daemon's 30 s delivery pass, so a target that is back is tried at the next pass.
+RETRY_BACKOFF_FIRST = timedelta(seconds=5)
+RETRY_BACKOFF_MAX = timedelta(seconds=25)
+
+
+def target_backoff(refusals: int) -> timedelta:
+    """How long a target waits after ``refusals`` refusals in a row before it is tried again."""
+    return min(RETRY_BACKOFF_FIRST * 2 ** min(max(refusals - 1, 0), 8), RETRY_BACKOFF_MAX)
 
 # --- digests ------------------------------------------------------------------------------------
 
@@ -114,9 +122,9 @@ def due_deliveries(session: Session, now: datetime, *, ignore_backoff: bool) -> 
     """Pending deliveries, oldest alert first, a target's all together (every target's when ``ignore_backoff``).
 
     A target is due when one of its pending deliveries is; then all of them come, from its oldest, so
-    that nothing overtakes an older alert still waiting. A target backing off is tried again when a new
-    alert for it comes due: when it answers, what waited goes first, and the backoff follows the
-    target's recovery rather than each row's own clock.
+    that nothing overtakes an older alert still waiting. The backoff is the target's, not each row's:
+    its queue shares one ``next_attempt_at`` (``mark_failed``), short and capped (``target_backoff``),
+    and a new alert for it comes due at once; when it answers, what waited goes first, in the same pass.
     """
     statement = (
         select(Delivery, Alert)
@@ -131,13 +139,16 @@ def due_deliveries(session: Session, now: datetime, *, ignore_backoff: bool) -> 
 
 
 def mark_delivered(session: Session, delivery_id: int, now: datetime) -> int:
-    """Mark a delivery sent; returns how many attempts it took."""
+    """Mark a delivery sent; returns how many attempts it took. The target answered: every delivery still
+    waiting for it is due at once (its backoff was the target's, and the target is back)."""
     delivery = session.get(Delivery, delivery_id)
     if delivery is None or delivery.state != "pending":
         return 0
     delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
     delivery.attempts += 1
     session.add(delivery)
+    session.execute(update(Delivery).where(Delivery.target_key == delivery.target_key, Delivery.state == "pending",
+                                           col(Delivery.next_attempt_at) > now).values(next_attempt_at=now))
     session.commit()
     return delivery.attempts
 
@@ -145,7 +156,11 @@ def mark_delivered(session: Session, delivery_id: int, now: datetime) -> int:
 def mark_failed(session: Session, delivery_id: int, now: datetime, error: str, *, drop: bool = False,
                 waiting: Sequence[int] = ()) -> int:
     """Count a failed attempt and push the next one back; returns the attempts so far. ``waiting``: the
-    target's newer deliveries behind it, pushed back with it (they were not tried: their count stays)."""
+    target's newer deliveries behind it, pushed back with it (they were not tried: their count stays).
+
+    The row refused is the oldest its target had left to send, so its attempts are the target's refusals in
+    a row (an accepted message ends the run): the wait is the target's ``target_backoff``, never hours.
+    The attempts stay counted on the row, for ``status`` and ``list``."""
     delivery = session.get(Delivery, delivery_id)
     if delivery is None or delivery.state != "pending":
         return 0
@@ -154,8 +169,7 @@ def mark_failed(session: Session, delivery_id: int, now: datetime, error: str, *
     if drop:
         delivery.state = "dropped"
     else:
-        backoff = min(timedelta(seconds=30 * 2 ** (delivery.attempts - 1)), RETRY_BACKOFF_MAX)
-        delivery.next_attempt_at = now + backoff
+        delivery.next_attempt_at = now + target_backoff(delivery.attempts)
         if waiting:
             session.execute(update(Delivery).where(col(Delivery.id).in_(list(waiting)), Delivery.state == "pending")
                             .values(next_attempt_at=delivery.next_attempt_at))

@@ -65,7 +65,7 @@ def test_trials_round_trip(engine: Engine) -> None:
         assert outbox.due_deliveries(session, later, ignore_backoff=False) == []  # backing off
         [(pending, _alert)] = outbox.due_deliveries(session, later, ignore_backoff=True)
         assert pending.target_key == "k2" and pending.attempts == 1
-        assert pending.next_attempt_at == later + timedelta(seconds=30)
+        assert pending.next_attempt_at == later + outbox.target_backoff(1)  # the target's first wait: 5 s
         assert outbox.delivery_counts(session) == {"sent": 1, "pending": 1}
 
 
