@@ -351,9 +351,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     default = {"registry_size": args.trials if args.everything else 100_000,
                "churn": 0 if args.everything else 3000, "small": 0 if args.everything else 50}
     given = list(sys.argv[1:] if argv is None else argv)
-    if "--readme" in given:  # the options the tables were measured with, for their section's name
-        del given[given.index("--readme"):given.index("--readme") + 2]
-    args.options = " ".join(a for a in given if not a.startswith("--readme=")) or "the defaults"
+    for name, takes in (("--readme", 1), ("--scratch", 1), ("--keep", 0)):  # the options the tables were
+        if name in given:  # measured with name their section; where the files went does not
+            del given[given.index(name):given.index(name) + 1 + takes]
+    args.options = " ".join(a for a in given if not a.startswith(("--readme=", "--scratch="))) or "the defaults"
     for name, value in default.items():
         if getattr(args, name) is None:
             setattr(args, name, value)

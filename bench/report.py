@@ -102,7 +102,8 @@ def report(bench: Any, cycles: list[Any], per_record: Any) -> str:
     limit = f"{a.rate_limit}/min (burst {a.burst or a.rate_limit})" if a.rate_limit else "off"
     small = f"; a second watchlist of the last {len(bench.small)}" if bench.small else ""
     out = [
-        f"### Cycle cost: {a.trials:,} watched trials, {a.churn:,} other updates a refresh day",
+        f"### Cycle cost: {a.trials:,} watched trials, {a.churn:,} other updates a refresh day"
+        + (", on PostgreSQL" if bench.databases.postgres else ""),
         "",
         f"Measured **{bench.today}** by `make bench` ({a.options}) on {machine()}. Stand-in registry: "
         f"{bench.size:,} synthetic trials from the {len(bench.store.templates)} fixture records, the first "
