@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -79,11 +81,17 @@ class Settings:
         return self.now_override or datetime.now(timezone.utc)
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # a URL scheme and its colon
+
+
 def database_url(raw: str) -> str:
     """A database URL; a plain path (``snapshots/monitor.db``, ``~/trials.db``) means SQLite at that path."""
     text = raw.strip()
     if "://" in text or text.startswith("sqlite:"):
         return text
+    if _SCHEME.match(text):  # "http:host", "postgresql:/x": a URL gone wrong, not a file to make
+        raise SettingsError(f"the database location {shown_url(text)!r} looks like a URL but is not one "
+                            "(a database URL is scheme://…; a file name starting with a colon word: write ./ before it)")
     if not text:
         raise SettingsError("the database location is empty (give a path or a database URL)")
     try:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import create_engine
 
+from monitor.core.words import shown_url
 from monitor.store import migrations, tables  # noqa: F401  (registers the tables)
 from monitor.store.errors import StoreError, first_line, safe_url, sqlite_path
 from monitor.store.locks import held
@@ -33,7 +34,7 @@ def open_engine(url: str) -> Engine:
     try:
         backend = make_url(url).get_backend_name()
     except ArgumentError:
-        raise StoreError(f"MONITOR_DATABASE_URL is not a database URL: {url!r}") from None
+        raise StoreError(f"MONITOR_DATABASE_URL is not a database URL: {shown_url(url)!r}") from None
     path = sqlite_path(url)
     if path is not None:
         _prepare_folder(path)

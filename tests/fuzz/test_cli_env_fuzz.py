@@ -147,6 +147,8 @@ def test_a_bad_registry_url_is_one_line_and_exit_2(home: Home, url: str) -> None
 
 @settings(max_examples=3)  # a process each: the in-process tests above do the fuzzing
 @given(st.sampled_from(["MONITOR_DATABASE_URL", "MONITOR_CTGOV_URL"]), urls())
+@example("MONITOR_DATABASE_URL", "://u:pw-never-shown@127.0.0.1")  # its password was in the one line
+@example("MONITOR_DATABASE_URL", "http:127.0.0.1")  # was taken for a file name: a check ran on it
 def test_generated_bad_urls_through_the_command_line(home: Home, name: str, url: str) -> None:
     url = url.replace("\x00", "")  # an environment variable cannot hold a NUL
     try:
