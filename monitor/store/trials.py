@@ -13,7 +13,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, update
+from sqlalchemy import String, and_, any_, bindparam, delete, insert, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
 from monitor.core.choices import TargetRef
@@ -222,11 +223,19 @@ def _store_snapshots(session: Session, registry: str, verdicts: Sequence[Verdict
 
 
 def mark_checked(session: Session, registry: str, trial_ids: Sequence[str], now: datetime) -> None:
-    """A good check vouches for every settled trial it did not need to fetch: one UPDATE per chunk, of the
-    narrow ``trial_checked`` rows (not the trials' own)."""
-    for chunk in chunks(list(trial_ids)):
-        session.connection().execute(update(CHECKED).where(CHECKED.c.registry == registry, CHECKED.c.trial_id.in_(chunk))
-                                     .values(last_checked_at=now))
+    """A good check vouches for every settled trial it did not need to fetch, in the narrow ``trial_checked``
+    rows (not the trials' own): on PostgreSQL one UPDATE with the ids as one array parameter (an IN list of
+    5,000 parameters cost more to render and convert than to run: a fifth of a 100,000-trial check), on
+    SQLite one per chunk of ids."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        ids = bindparam("ids", list(trial_ids), type_=ARRAY(String))
+        connection.execute(update(CHECKED).where(CHECKED.c.registry == registry, CHECKED.c.trial_id == any_(ids))
+                           .values(last_checked_at=now))
+    else:
+        for chunk in chunks(list(trial_ids)):
+            connection.execute(update(CHECKED).where(CHECKED.c.registry == registry, CHECKED.c.trial_id.in_(chunk))
+                               .values(last_checked_at=now))
     session.commit()
 
 

@@ -160,3 +160,17 @@ def test_missing_pg_database_is_one_line(postgres_url: str) -> None:
     with pytest.raises(StoreError, match='database "no_such_db" does not exist') as raised:
         open_engine(f"{url}/no_such_db")
     assert "\n" not in str(raised.value)
+
+
+def test_a_good_check_vouches_for_exactly_the_trials_it_names(engine: Engine) -> None:
+    """``mark_checked``: on PostgreSQL the ids go as one array, on SQLite by chunks; on both, exactly those
+    trials' ``last_checked_at`` moves, the others' stays."""
+    ids = [f"NCT{n:08d}" for n in range(1, 7_002)]  # more than one chunk
+    with Session(engine) as session:
+        trials.add(session, "ctgov", ids, NOW)
+        session.commit()
+        later = NOW + timedelta(hours=6)
+        trials.mark_checked(session, "ctgov", ids[:6_000], later)
+        checked = trials.checked_at(session, "ctgov", ids)
+    assert {checked[i] for i in ids[:6_000]} == {later}
+    assert {checked[i] for i in ids[6_000:]} == {None}
