@@ -39,9 +39,13 @@ def home_for(folder: Path, registry_url: str, database_url: str | None = None) -
     return home
 
 
+RESTART_AFTER = 3.0  # seconds before a killed leader is started again, when a stand-by is there to take over
+
+
 class Daemons:
     """``count`` daemons on one home's database; every 2 to 8 s (``every``) the one running the schedule
-    is SIGKILLed and started again at once (with two, the other takes over and it stands by)."""
+    is SIGKILLed and started again: at once when alone; with two, ``RESTART_AFTER`` later (the other
+    takes over meanwhile, and it stands by)."""
 
     def __init__(self, home: Home, count: int, rng: random.Random, every: tuple[float, float] = (2.0, 8.0)) -> None:
         self.home, self.rng, self.every = home, rng, every
@@ -89,6 +93,9 @@ class Daemons:
                 os.killpg(proc.pid, signal.SIGKILL)  # its own session (start_new_session)
                 self.exit_codes.append(proc.wait())
                 self.kills += 1
+            if len(self.procs) > 1:  # as a supervisor would, a moment later: the stand-by (asking every
+                self._stop.wait(RESTART_AFTER)  # 2 s) takes over first, and the restarted one stands by
+            with self._lock:
                 self._spawn(slot)
 
     def calm(self) -> None:
