@@ -19,7 +19,7 @@ from monitor.delivery.worker import deliver_due
 from monitor.registry.ctgov.standin.registry import StandInRegistry
 from monitor.store import outbox
 from monitor.store.db import open_engine
-from monitor.store.tables import Delivery
+from monitor.store.tables import Alert, Delivery
 from monitor.watchlist import load_watchlist
 from tests.scenarios.harness import Home, free_port, sponsor_edit, stop, wait_until
 from tests.scenarios.test_sync import enroll
@@ -37,6 +37,12 @@ def counts_in(hook: JsonReceiver) -> list[int]:
     return [max(c for c in COUNTS if str(c) in m.message) for m in hook.messages]
 
 
+def alerts_of(engine: Engine) -> int:
+    """The trial's change alerts the daemon has stored (each owes the target one message)."""
+    with Session(engine) as session:
+        return len(session.exec(select(Alert.id).where(Alert.trial_id == TRIAL, Alert.kind == "change")).all())
+
+
 def test_a_target_back_gets_what_waited_within_one_pass(home: Home, registry: StandInRegistry,
                                                         hook: JsonReceiver) -> None:
     """The colleague's reproduction (one daemon, four alerts each refused, then the target back)."""
@@ -46,11 +52,12 @@ def test_a_target_back_gets_what_waited_within_one_pass(home: Home, registry: St
     try:
         assert wait_until(lambda: "baseline" in log.read_text(), timeout=60)
         hook.fail_with(500)
-        for count in COUNTS:  # each change is refused at least once while the target is down
-            before = len(hook.attempts)
+        engine = open_engine(home.env["MONITOR_DATABASE_URL"])
+        for made, count in enumerate(COUNTS, 1):  # each change alerted (and refused) before the next is made
             sponsor_edit(registry, TRIAL, enroll(count))
             registry.refresh()
-            assert wait_until(lambda before=before: len(hook.attempts) > before, timeout=60)
+            assert wait_until(lambda made=made: alerts_of(engine) >= made and hook.attempts, timeout=60)
+        engine.dispose()
         assert hook.messages == []
         hook.recover()
         # well before the 240 s the old backoff would have allowed (the new one: one pass, at most 30 s)
