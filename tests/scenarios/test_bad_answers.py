@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+import time
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -37,6 +39,7 @@ def baseline(home: Home, registry: StandInRegistry, hook: JsonReceiver) -> tuple
     home.write_watchlist(TRIALS, [hook.url()], extra=SWEEP)
     first = home.run("check")
     assert first.code == 0 and "3 baseline" in first.out, first.text
+    time.sleep(1.5)  # past the 1 s sweep period since the baseline, however fast the next check starts
     registry.refresh()
     registry.reset_log()
     return stored(home)
