@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import time
 
-import time
-
 import pytest
 from sqlalchemy import create_engine, text
 
